@@ -1,0 +1,3 @@
+module github.com/faxhaven/faxhaven
+
+go 1.26.8
