@@ -1,0 +1,380 @@
+package t4
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/faxhaven/faxhaven/fax/page"
+)
+
+// Stats describes the quality of a decoded page.
+type Stats struct {
+	Rows           int // rows decoded, bad rows included
+	BadRows        int // rows that could not be decoded and repeat the previous row
+	MaxConsecutive int // longest run of consecutive bad rows
+}
+
+// errRow marks a row that does not decode; the details stay internal
+// because a T.4 receiver only counts such rows.
+var (
+	errCode     = errors.New("invalid code")
+	errOverflow = errors.New("runs exceed the row width")
+	errOrder    = errors.New("changing element out of order")
+	errEnd      = errors.New("data ends inside the row")
+	errNoEOL    = errors.New("row not followed by EOL")
+	errEOL      = errors.New("unexpected EOL")
+)
+
+// A Decoder yields the rows of one coded page one at a time.
+type Decoder struct {
+	br     bitReader
+	width  int
+	stride int
+	opts   Options
+
+	ref, cur   []int32 // changing elements, each followed by sentinels
+	refN, curN int     // number of changing elements before the sentinels
+
+	stats  Stats
+	badRun int
+	done   bool
+	err    error
+}
+
+// NewDecoder returns a Decoder for a page of the given width, coded as opts
+// say, read from r.
+func NewDecoder(r io.Reader, width int, opts Options) (*Decoder, error) {
+	d, err := newDecoder(width, opts)
+	if err != nil {
+		return nil, err
+	}
+	d.br.r = r
+	return d, nil
+}
+
+func newDecoder(width int, opts Options) (*Decoder, error) {
+	if opts.Format == MR {
+		opts.EOL = true
+	}
+	if err := opts.check(width); err != nil {
+		return nil, err
+	}
+	d := &Decoder{width: width, stride: (width + 7) >> 3, opts: opts}
+	d.br.lsb = opts.LSBFirst
+	d.ref = make([]int32, sentinels, 64)
+	d.cur = make([]int32, 0, 64)
+	for i := range d.ref {
+		d.ref[i] = int32(width)
+	}
+	return d, nil
+}
+
+// Stats returns the statistics of the rows read so far.
+func (d *Decoder) Stats() Stats { return d.stats }
+
+// ReadRow decodes the next row into dst, which must hold at least
+// (width+7)/8 bytes. At the end of the page (RTC, EOFB, Options.Rows rows,
+// or the end of the data) it returns io.EOF. For MH and MR a row that does
+// not decode is not an error: dst receives the previous good row and Stats
+// counts it.
+func (d *Decoder) ReadRow(dst []byte) error {
+	if d.err != nil {
+		return d.err
+	}
+	if d.done || d.opts.Rows > 0 && d.stats.Rows >= d.opts.Rows {
+		return io.EOF
+	}
+	if len(dst) < d.stride {
+		return fmt.Errorf("t4: row buffer of %d bytes, want %d for width %d", len(dst), d.stride, d.width)
+	}
+	dst = dst[:d.stride]
+	var err error
+	if d.opts.Format == MMR {
+		err = d.readMMRRow()
+	} else {
+		err = d.readT4Row()
+	}
+	if err == io.EOF {
+		d.done = true
+	}
+	if d.br.err != nil {
+		err = fmt.Errorf("t4: row %d: %w", d.stats.Rows, d.br.err)
+	}
+	if err != nil {
+		if err != io.EOF {
+			d.err = err
+		}
+		return err
+	}
+	if d.stats.Rows >= page.MaxHeight {
+		d.err = fmt.Errorf("t4: row %d: %w (more than %d rows)", d.stats.Rows, page.ErrTooLarge, page.MaxHeight)
+		return d.err
+	}
+	d.stats.Rows++
+	fillRow(dst, d.ref[:d.refN], d.width)
+	return nil
+}
+
+// accept makes the freshly decoded row the reference for the next one.
+func (d *Decoder) accept() {
+	for range sentinels {
+		d.cur = append(d.cur, int32(d.width))
+	}
+	d.ref, d.cur = d.cur, d.ref
+	d.refN, d.curN = d.curN, 0
+	d.badRun = 0
+}
+
+// reject counts a bad row; the reference, and so the row returned, stays
+// the previous good row.
+func (d *Decoder) reject() {
+	d.stats.BadRows++
+	d.badRun++
+	d.stats.MaxConsecutive = max(d.stats.MaxConsecutive, d.badRun)
+}
+
+// readMMRRow decodes one T.6 row into ref.
+func (d *Decoder) readMMRRow() error {
+	br := &d.br
+	if br.peek(eolLen) <= eolCode {
+		// EOFB (two EOLs), or zero padding after the last row.
+		for eols := 0; eols < 2; eols++ {
+			br.skipZeros(1 << 30)
+			if br.atEnd() {
+				return io.EOF
+			}
+			br.skip(1)
+			if eols == 0 && br.peek(eolLen) > eolCode && !br.atEnd() {
+				return fmt.Errorf("t4: MMR row %d: %w", d.stats.Rows, errEOL)
+			}
+		}
+		return io.EOF
+	}
+	if br.atEnd() {
+		return io.EOF
+	}
+	if err := d.decode2D(); err != nil {
+		return fmt.Errorf("t4: MMR row %d: %w", d.stats.Rows, err)
+	}
+	d.accept()
+	return nil
+}
+
+// readT4Row decodes one MH or MR row into ref, or counts it as bad.
+func (d *Decoder) readT4Row() error {
+	br := &d.br
+	if d.opts.AlignRows {
+		br.align()
+	}
+	// Fill and EOLs. Two EOLs with no row between them end the page (RTC);
+	// more zeros than any code holds are fill.
+	eols, twoD := 0, false
+	for br.peek(eolLen) <= eolCode {
+		br.skipZeros(1 << 30)
+		if br.atEnd() {
+			return io.EOF
+		}
+		br.skip(1)
+		if d.opts.Format == MR {
+			twoD = br.bit() == 0
+		}
+		eols++
+		if eols >= 2 && d.stats.Rows > 0 {
+			return io.EOF
+		}
+	}
+	if br.atEnd() {
+		return io.EOF
+	}
+	var err error
+	switch {
+	case d.opts.Format == MR && eols == 0 && d.stats.Rows > 0:
+		err = errNoEOL // the tag bit is missing, so the row cannot be read
+	case twoD:
+		err = d.decode2D()
+	default:
+		err = d.decode1D()
+	}
+	if err == nil && d.opts.EOL && br.peek(eolLen) > eolCode && !br.atEnd() {
+		err = errNoEOL
+	}
+	if err == nil && br.past {
+		err = errEnd
+	}
+	if err != nil {
+		d.reject()
+		d.resync()
+		return nil
+	}
+	d.accept()
+	return nil
+}
+
+// resync skips to the next EOL, or the end of the data, after a bad row.
+func (d *Decoder) resync() {
+	br := &d.br
+	for br.peek(eolLen) > eolCode {
+		if br.atEnd() {
+			return
+		}
+		br.skip(1)
+	}
+}
+
+// addChange appends a changing element; two at the same position cancel,
+// which is how a zero-length run in the middle of a row decodes.
+func addChange(ch []int32, n *int, x int32) []int32 {
+	if *n > 0 && ch[*n-1] == x {
+		*n--
+		return ch[:*n]
+	}
+	*n++
+	return append(ch, x)
+}
+
+// readRun reads the codes of one run of the given colour.
+func (d *Decoder) readRun(black bool) (int, error) {
+	br := &d.br
+	run := 0
+	for {
+		var e uint16
+		if black {
+			e = blackTable[br.peek(blackBits)]
+		} else {
+			e = whiteTable[br.peek(whiteBits)]
+		}
+		if e == 0 {
+			return 0, errCode
+		}
+		br.skip(uint(e >> 12))
+		r := int(e & 0xfff)
+		run += r
+		if r < 64 {
+			return run, nil
+		}
+		if run > d.width {
+			return 0, errOverflow
+		}
+	}
+}
+
+// decode1D decodes an MH row into cur.
+func (d *Decoder) decode1D() error {
+	d.cur, d.curN = d.cur[:0], 0
+	x, black := 0, false
+	for {
+		run, err := d.readRun(black)
+		if err != nil {
+			return err
+		}
+		x += run
+		if x > d.width {
+			return errOverflow
+		}
+		if x == d.width {
+			return nil
+		}
+		d.cur = addChange(d.cur, &d.curN, int32(x))
+		black = !black
+	}
+}
+
+// decode2D decodes an MR or MMR row against ref into cur.
+func (d *Decoder) decode2D() error {
+	br := &d.br
+	ref := d.ref
+	width := int32(d.width)
+	d.cur, d.curN = d.cur[:0], 0
+	a0 := int32(-1)
+	black := false
+	j := 0
+	for a0 < width {
+		for j > 0 && ref[j-1] > a0 {
+			j--
+		}
+		for ref[j] <= a0 && ref[j] < width {
+			j++
+		}
+		if (j&1 == 1) != black && ref[j] < width {
+			j++
+		}
+		b1 := ref[j]
+		e := modeTable[br.peek(modeBits)]
+		mode := e >> 4
+		br.skip(uint(e & 15))
+		switch mode {
+		case modePass:
+			a0 = ref[j+1]
+		case modeHoriz:
+			r1, err := d.readRun(black)
+			if err != nil {
+				return err
+			}
+			r2, err := d.readRun(!black)
+			if err != nil {
+				return err
+			}
+			a1 := max(a0, 0) + int32(r1)
+			a2 := a1 + int32(r2)
+			if a2 > width {
+				return errOverflow
+			}
+			if a1 < width {
+				d.cur = addChange(d.cur, &d.curN, a1)
+			}
+			if a2 < width {
+				d.cur = addChange(d.cur, &d.curN, a2)
+			}
+			a0 = a2
+		case modeInvalid:
+			if br.past {
+				return errEnd
+			}
+			return errCode
+		default:
+			a1 := b1 + int32(mode) - modeV0
+			if a1 <= a0 || a1 > width {
+				return errOrder
+			}
+			if a1 < width {
+				d.cur = addChange(d.cur, &d.curN, a1)
+			}
+			a0 = a1
+			black = !black
+		}
+	}
+	if br.past {
+		return errEnd
+	}
+	return nil
+}
+
+// DecodePage decodes a whole coded page of the given width. The page gets
+// resolution page.Fine; callers that know better set Res. For MH and MR the
+// Stats tell how many rows were damaged; for MMR damage is an error.
+func DecodePage(data []byte, width int, opts Options) (*page.Page, Stats, error) {
+	d, err := newDecoder(width, opts)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	d.br.buf = data
+	p := &page.Page{Width: width, Stride: d.stride, Res: page.Fine}
+	if opts.Rows > 0 {
+		p.Bits = make([]byte, 0, opts.Rows*d.stride)
+	}
+	for {
+		n := len(p.Bits)
+		p.Bits = append(p.Bits, make([]byte, d.stride)...)
+		err := d.ReadRow(p.Bits[n:])
+		if err == io.EOF {
+			p.Bits = p.Bits[:n]
+			break
+		}
+		if err != nil {
+			return nil, d.stats, err
+		}
+	}
+	p.Height = len(p.Bits) / d.stride
+	return p, d.stats, nil
+}
