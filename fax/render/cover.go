@@ -29,7 +29,7 @@ type CoverSheet struct {
 // coverText is the wording of a cover page in one language.
 type coverText struct {
 	title, to, from, fax, date, subject, pages, inclCover, message, misdelivered string
-	months                                                                         [12]string
+	months                                                                       [12]string
 }
 
 // coverTexts holds every language a cover page can be printed in.
