@@ -30,6 +30,7 @@ type command struct {
 // commands lists every subcommand. Each lives in its own file.
 var commands = map[string]command{
 	"version": {"print the version", runVersion},
+	"convert": {"render documents as fax pages (TIFF, PDF or PBM)", runConvert},
 }
 
 func main() {

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/faxhaven/faxhaven/fax/page"
+	"github.com/faxhaven/faxhaven/fax/render"
+)
+
+// readPBM parses concatenated raw P4 bitmaps.
+func readPBM(t *testing.T, data []byte) []*page.Page {
+	t.Helper()
+	r := bufio.NewReader(bytes.NewReader(data))
+	var pages []*page.Page
+	for {
+		if _, err := r.Peek(1); err == io.EOF {
+			return pages
+		}
+		var w, h int
+		if _, err := fmt.Fscanf(r, "P4\n%d %d\n", &w, &h); err != nil {
+			t.Fatalf("PBM frame %d header: %v", len(pages)+1, err)
+		}
+		p, err := page.New(w, h, page.Fine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.ReadFull(r, p.Bits); err != nil {
+			t.Fatalf("PBM frame %d: %v", len(pages)+1, err)
+		}
+		pages = append(pages, p)
+	}
+}
+
+func convert(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	var o, e bytes.Buffer
+	code = run(context.Background(), append([]string{"convert"}, args...), &o, &e)
+	return code, o.String(), e.String()
+}
+
+func TestConvertHelp(t *testing.T) {
+	code, out, _ := convert(t, "--help")
+	if code != 0 {
+		t.Fatalf("--help exited %d", code)
+	}
+	for _, f := range []string{"-resolution", "-encoding", "-paper", "-header", "-cover-note", "-mode", "-lang", "-cache-dir", "-o "} {
+		if !strings.Contains(out, f) {
+			t.Errorf("--help does not list %s", f)
+		}
+	}
+}
+
+func TestConvertPBM(t *testing.T) {
+	dir := t.TempDir()
+	txt := filepath.Join(dir, "brief.txt")
+	if err := os.WriteFile(txt, []byte("Eerste pagina\n\fTweede pagina\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want, err := render.Document(context.Background(), []byte("Eerste pagina\n\fTweede pagina\n"), render.Options{Resolution: page.Standard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		args  []string
+		pages int
+		rows  int
+		exact bool // pages equal the library's rendering
+	}{
+		{"plain", []string{txt, "-o", "OUT", "--resolution", "standard"}, 2, render.A4.Rows(page.Standard), true},
+		{"flags first", []string{"--resolution", "standard", "-o", "OUT", txt}, 2, 0, true},
+		{"two inputs", []string{txt, "--resolution=standard", txt, "-o", "OUT"}, 4, 0, false},
+		{"cover and header", []string{"--cover-note", "Zie bijlage", "--lang", "nl", "--header", "Faxhaven", txt, "-o", "OUT"}, 3, 0, false},
+		{"letter superfine", []string{"--paper", "letter", "--resolution", "superfine", txt, "-o", "OUT"}, 2, render.Letter.Rows(page.Superfine), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.pbm")
+			for i, a := range tt.args {
+				if a == "OUT" {
+					tt.args[i] = out
+				}
+			}
+			code, _, stderr := convert(t, tt.args...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := readPBM(t, data)
+			if len(got) != tt.pages {
+				t.Fatalf("%d pages, want %d", len(got), tt.pages)
+			}
+			for _, p := range got {
+				if p.Width != page.WidthA4 {
+					t.Errorf("page width %d", p.Width)
+				}
+				if tt.rows != 0 && p.Height != tt.rows {
+					t.Errorf("page height %d, want %d", p.Height, tt.rows)
+				}
+			}
+			if tt.exact {
+				for i := range want {
+					if !want[i].Equal(got[i]) {
+						t.Errorf("page %d differs from render.Document", i+1)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestConvertErrors(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "junk.bin")
+	os.WriteFile(junk, []byte{0, 1, 2, 3, 0xff, 0xfe}, 0o644)
+	txt := filepath.Join(dir, "a.txt")
+	os.WriteFile(txt, []byte("hi"), 0o644)
+	out := filepath.Join(dir, "out.pbm")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no inputs", []string{"-o", out}, 2, "no input"},
+		{"no output", []string{txt}, 2, "-o OUT"},
+		{"bad extension", []string{txt, "-o", filepath.Join(dir, "x.doc")}, 2, ".tiff, .pdf or .pbm"},
+		{"bad resolution", []string{txt, "-o", out, "--resolution", "ultra"}, 2, "standard, fine or superfine"},
+		{"bad paper", []string{txt, "-o", out, "--paper", "a3"}, 2, "a4 or letter"},
+		{"bad flag", []string{txt, "-o", out, "--colour"}, 2, "--help"},
+		{"missing input", []string{filepath.Join(dir, "nope.pdf"), "-o", out}, 1, "no such file"},
+		{"unsupported input", []string{junk, "-o", out}, 1, "PDF, PNG"},
+		{"bad cover language", []string{txt, "-o", out, "--cover-note", "x", "--lang", "fr"}, 1, "en or nl"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := convert(t, tt.args...)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d (%s)", code, tt.code, stderr)
+			}
+			if !strings.Contains(stderr, tt.msg) {
+				t.Errorf("stderr %q does not mention %q", stderr, tt.msg)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("a failed run left %s behind", out)
+			}
+		})
+	}
+}
