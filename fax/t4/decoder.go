@@ -53,6 +53,17 @@ func NewDecoder(r io.Reader, width int, opts Options) (*Decoder, error) {
 	return d, nil
 }
 
+// NewDecoderBytes returns a Decoder for coded data held in memory; it reads
+// data in place, without copying.
+func NewDecoderBytes(data []byte, width int, opts Options) (*Decoder, error) {
+	d, err := newDecoder(width, opts)
+	if err != nil {
+		return nil, err
+	}
+	d.br.buf = data
+	return d, nil
+}
+
 func newDecoder(width int, opts Options) (*Decoder, error) {
 	if opts.Format == MR {
 		opts.EOL = true
