@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"time"
 
 	"github.com/faxhaven/faxhaven/fax/page"
 )
@@ -75,6 +76,10 @@ func officeToPDF(ctx context.Context, soffice string, data []byte, f Format) ([]
 		"--convert-to", "pdf", "--outdir", out, in)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+dir)
+	ownProcessGroup(cmd)
+	// Stop waiting for output shortly after the kill, even if some
+	// grandchild still holds the pipe.
+	cmd.WaitDelay = 2 * time.Second
 	msg, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("render: %v: LibreOffice did not finish in time: %w", f, ctx.Err())

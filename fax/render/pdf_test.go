@@ -18,7 +18,7 @@ func TestPDFRectangle(t *testing.T) {
 	pdf := makePDF(a4w, a4h, fmtf("0 g %g %g %g %g re f", x, a4h-yTop-h, w, h))
 	for _, res := range []page.Resolution{page.Standard, page.Fine, page.Superfine} {
 		t.Run(res.String(), func(t *testing.T) {
-			opts := Options{Resolution: res, CacheDir: t.TempDir()}
+			opts := Options{Resolution: res, CacheDir: testCache}
 			pages, err := Document(context.Background(), pdf, opts)
 			if err != nil {
 				t.Fatal(err)
