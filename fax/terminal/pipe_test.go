@@ -52,13 +52,15 @@ func (n *netem) copies() []time.Duration {
 // udptlLink carries IFP packets from one Terminal to another through UDPTL
 // with redundancy, over a lossy in-memory network on virtual time.
 type udptlLink struct {
-	clk   *t30.VirtualClock
-	enc   *t38.Encoder
-	dec   *t38.Decoder
-	to    *Terminal
-	net   *netem
-	quiet t30.Timer
-	lost  int
+	clk *t30.VirtualClock
+	enc *t38.Encoder
+	dec *t38.Decoder
+	// onIFP and onLost receive the recovered packet stream.
+	onIFP  func(seq uint16, ifp []byte)
+	onLost func(seq uint16)
+	net    *netem
+	quiet  t30.Timer
+	lost   int
 }
 
 func newLink(clk *t30.VirtualClock, depth int, net *netem) *udptlLink {
@@ -106,9 +108,17 @@ func (l *udptlLink) deliver(ds []t38.Delivery) {
 	for _, d := range ds {
 		if d.Lost {
 			l.lost++
-			l.to.Lost()
+			if l.onLost != nil {
+				l.onLost(d.Seq)
+			}
 			continue
 		}
-		l.to.Receive(d.IFP)
+		l.onIFP(d.Seq, d.IFP)
 	}
+}
+
+// feed makes l deliver to a Terminal.
+func (l *udptlLink) feed(t *Terminal) {
+	l.onIFP = func(_ uint16, ifp []byte) { t.Receive(ifp) }
+	l.onLost = func(uint16) { t.Lost() }
 }

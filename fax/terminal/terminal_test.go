@@ -63,7 +63,8 @@ func runGoToGo(t *testing.T, pages []*page.Page, ecm bool, depth int, ab, ba *ne
 	if err != nil {
 		t.Fatal(err)
 	}
-	lab.to, lba.to = tb, ta
+	lab.feed(tb)
+	lba.feed(ta)
 	var c goCall
 	sa, err := t30.New(t30.Config{Role: t30.Calling, Ident: "GO SENDER", Pages: pages, DisableECM: !ecm, Clock: clk}, ta)
 	if err != nil {

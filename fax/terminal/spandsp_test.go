@@ -1,0 +1,265 @@
+package terminal
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/faxhaven/faxhaven/fax/internal/spandsp"
+	"github.com/faxhaven/faxhaven/fax/page"
+	"github.com/faxhaven/faxhaven/fax/t30"
+)
+
+// readTIFFPages decodes every page of a bilevel TIFF with ImageMagick (an
+// independent reader) into pages.
+func readTIFFPages(t *testing.T, path string) []*page.Page {
+	t.Helper()
+	conv, err := exec.LookPath("convert")
+	if err != nil {
+		msg := "ImageMagick's convert is needed to read TIFF pages (Debian package imagemagick)"
+		if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	out, err := exec.Command(conv, path, "pbm:-").Output()
+	if err != nil {
+		t.Fatalf("convert %s: %v", path, err)
+	}
+	pages, err := parsePBM(out)
+	if err != nil {
+		t.Fatalf("reading convert's output: %v", err)
+	}
+	return pages
+}
+
+// parsePBM reads a sequence of binary PBM (P4) images. PBM packs rows like
+// page.Page: most significant bit leftmost, 1 black.
+func parsePBM(b []byte) ([]*page.Page, error) {
+	r := bufio.NewReader(bytes.NewReader(b))
+	var pages []*page.Page
+	for {
+		tok := func() (string, error) {
+			var s []byte
+			for {
+				c, err := r.ReadByte()
+				if err != nil {
+					return string(s), err
+				}
+				if c == '#' {
+					r.ReadString('\n')
+					continue
+				}
+				if c == ' ' || c == '\n' || c == '\r' || c == '\t' {
+					if len(s) > 0 {
+						return string(s), nil
+					}
+					continue
+				}
+				s = append(s, c)
+			}
+		}
+		magic, err := tok()
+		if err == io.EOF && magic == "" {
+			return pages, nil
+		}
+		if magic != "P4" {
+			return nil, fmt.Errorf("not a P4 image: %q", magic)
+		}
+		ws, _ := tok()
+		hs, err := tok()
+		if err != nil {
+			return nil, err
+		}
+		w, _ := strconv.Atoi(ws)
+		h, _ := strconv.Atoi(hs)
+		p, err := page.New(w, h, page.Fine)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := io.ReadFull(r, p.Bits); err != nil {
+			return nil, err
+		}
+		pages = append(pages, p)
+	}
+}
+
+// spandspCall is the set-up of one call against the SpanDSP peer.
+type spandspCall struct {
+	goSends bool
+	ecm     bool
+	rate    int
+	enc     t30.Encoding
+	pages   int
+	loss    float64
+}
+
+func (c spandspCall) name() string {
+	dir := "go-to-spandsp"
+	if !c.goSends {
+		dir = "spandsp-to-go"
+	}
+	return fmt.Sprintf("%s/ecm=%v/%d/%v/%dp/loss%g", dir, c.ecm, c.rate, c.enc, c.pages, c.loss*100)
+}
+
+var compressName = map[t30.Encoding]string{t30.MH: "1d", t30.MR: "2d", t30.MMR: "t6"}
+
+// runSpanDSP runs one call between a Go terminal and SpanDSP's
+// t38_terminal in lockstep on virtual time, over UDPTL with redundancy 2.
+func runSpanDSP(t *testing.T, c spandspCall) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "peer.tif")
+	var goPages []*page.Page
+	opts := spandsp.Options{ECM: c.ecm, MaxRate: c.rate, Version: 2, Ident: "SPANDSP PEER", File: file}
+	goCfg := t30.Config{Ident: "GO TERMINAL", DisableECM: !c.ecm, MaxRate: c.rate, Encoding: c.enc}
+	if c.goSends {
+		goPages = testPages(t, c.pages)
+		goCfg.Role, goCfg.Pages = t30.Calling, goPages
+		opts.Role = spandsp.Receive
+	} else {
+		spandsp.MakeTIFF(t, file, c.pages)
+		goPages = readTIFFPages(t, file)
+		goCfg.Role = t30.Answering
+		opts.Role = spandsp.Send
+		opts.Compress = compressName[c.enc]
+	}
+	peer := spandsp.StartLockstep(t, opts)
+
+	clk := t30.NewVirtualClock(epoch)
+	rng := func(s uint64) *rand.Rand { return rand.New(rand.NewPCG(s, 99)) }
+	toPeer := newLink(clk, 2, &netem{rng: rng(1), loss: c.loss})
+	toGo := newLink(clk, 2, &netem{rng: rng(2), loss: c.loss})
+	var peerErr error
+	forward := func(ps []spandsp.Packet, err error) {
+		if err != nil && peerErr == nil {
+			peerErr = err
+		}
+		for _, p := range ps {
+			for range p.Count {
+				toGo.send(p.IFP)
+			}
+		}
+	}
+	toPeer.onIFP = func(seq uint16, ifp []byte) { forward(peer.Receive(seq, ifp)) }
+
+	term, err := New(Config{Clock: clk, Version: 2, Send: toPeer.send, IndicatorRepeat: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	toGo.feed(term)
+	var received []t30.ReceivedPage
+	goCfg.Clock = clk
+	goCfg.OnPage = func(p t30.ReceivedPage) { received = append(received, p) }
+	if testing.Verbose() {
+		goCfg.Logf = func(f string, a ...any) { t.Logf("%8.3f go: %s", clk.Now().Sub(epoch).Seconds(), fmt.Sprintf(f, a...)) }
+	}
+	s, err := t30.New(goCfg, term)
+	if err != nil {
+		t.Fatal(err)
+	}
+	term.SetHandler(s.Handle)
+	s.Start()
+	const tick = 20 * time.Millisecond
+	for !(done(s) && peer.Done()) {
+		if clk.Now().Sub(epoch) > callLimit {
+			t.Fatalf("call still running after %v of virtual time", callLimit)
+		}
+		clk.Advance(tick)
+		forward(peer.Advance(160))
+		if peerErr != nil {
+			t.Fatalf("peer: %v", peerErr)
+		}
+		if done(s) && !peer.Done() && clk.Now().Sub(s.Result().End) > 30*time.Second {
+			break // the peer hangs on; its result says why
+		}
+	}
+	pr, err := peer.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gr := s.Result()
+	t.Logf("go: %s, %d pages; spandsp: %+v", gr.Message(), len(gr.Pages), pr)
+	if !gr.OK() {
+		t.Fatalf("go side: %v", gr.Err())
+	}
+	if !pr.OK() {
+		t.Fatalf("spandsp side: code %d %s", pr.Code, pr.Text)
+	}
+	if pr.BitRate != c.rate {
+		t.Errorf("spandsp reports %d bit/s, want %d", pr.BitRate, c.rate)
+	}
+	if pr.ECM != c.ecm {
+		t.Errorf("spandsp reports ECM %v, want %v", pr.ECM, c.ecm)
+	}
+	if pr.Encoding != int(c.enc) {
+		t.Errorf("spandsp reports encoding %d, want %d (%v)", pr.Encoding, int(c.enc), c.enc)
+	}
+	if c.goSends {
+		if pr.PagesRx != c.pages || gr.Confirmed() != c.pages {
+			t.Fatalf("spandsp received %d pages, go had %d confirmed; want %d", pr.PagesRx, gr.Confirmed(), c.pages)
+		}
+		got := readTIFFPages(t, file)
+		comparePages(t, goPages, got)
+		if pr.RemoteID != "GO TERMINAL" || gr.RemoteID != "SPANDSP PEER" {
+			t.Errorf("identities: spandsp saw %q, go saw %q", pr.RemoteID, gr.RemoteID)
+		}
+		return
+	}
+	if pr.PagesTx != c.pages {
+		t.Fatalf("spandsp sent %d pages, want %d", pr.PagesTx, c.pages)
+	}
+	var got []*page.Page
+	for _, p := range received {
+		if p.Encoding != c.enc {
+			t.Errorf("page %d arrived in %v, want %v", p.Number, p.Encoding, c.enc)
+		}
+		got = append(got, p.Page)
+	}
+	comparePages(t, goPages, got)
+}
+
+func comparePages(t *testing.T, want, got []*page.Page) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d pages arrived, %d sent", len(got), len(want))
+	}
+	for i := range want {
+		if !got[i].Equal(want[i]) {
+			t.Errorf("page %d: %dx%d arrived differs from %dx%d sent", i+1, got[i].Width, got[i].Height, want[i].Width, want[i].Height)
+		}
+	}
+}
+
+// TestSpanDSPInterop runs our T.30 over T.38 against SpanDSP in both
+// directions: every rate and encoding with and without ECM on one page, and
+// three pages through packet loss with redundancy.
+func TestSpanDSPInterop(t *testing.T) {
+	spandsp.Peer(t)
+	var calls []spandspCall
+	for _, goSends := range []bool{true, false} {
+		for _, ecm := range []bool{true, false} {
+			for _, rate := range []int{14400, 9600, 4800} {
+				for _, enc := range []t30.Encoding{t30.MH, t30.MR, t30.MMR} {
+					if enc == t30.MMR && !ecm {
+						continue
+					}
+					calls = append(calls, spandspCall{goSends, ecm, rate, enc, 1, 0})
+				}
+			}
+			for _, loss := range []float64{0, 0.01, 0.05} {
+				calls = append(calls, spandspCall{goSends, ecm, 14400, t30.MR, 3, loss})
+			}
+		}
+	}
+	for _, c := range calls {
+		t.Run(c.name(), func(t *testing.T) { runSpanDSP(t, c) })
+	}
+}
