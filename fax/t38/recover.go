@@ -121,6 +121,9 @@ func (d *Decoder) Receive(datagram []byte) ([]Delivery, error) {
 	return d.deliver(false), nil
 }
 
+// Waiting reports whether the Decoder holds packets back behind a gap.
+func (d *Decoder) Waiting() bool { return d.started && d.next <= d.highest }
+
 // Flush gives up waiting: every packet up to the highest seen is delivered
 // or reported lost. Use it when the stream ends or pauses too long.
 func (d *Decoder) Flush() []Delivery { return d.deliver(true) }
