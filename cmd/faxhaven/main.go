@@ -31,6 +31,7 @@ type command struct {
 var commands = map[string]command{
 	"version": {"print the version", runVersion},
 	"convert": {"render documents as fax pages (TIFF, PDF or PBM)", runConvert},
+	"t38":     {"send or receive one fax over T.38 (UDPTL on UDP)", runT38},
 }
 
 func main() {

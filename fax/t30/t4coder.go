@@ -59,3 +59,17 @@ func (T4Coder) Decode(data []byte, enc Encoding, width int, res page.Resolution)
 	}
 	return p, st.BadRows, err
 }
+
+// Coded returns the page as a t4.CodedPage, ready for fax/tiff or fax/pdf
+// without decoding it again.
+func (r ReceivedPage) Coded() *t4.CodedPage {
+	o, _ := t4Options(r.Encoding, r.Res)
+	c := &t4.CodedPage{Width: r.Width, Res: r.Res, Options: o, Data: r.Data}
+	if r.Page != nil {
+		c.Height = r.Page.Height
+	}
+	if r.BadRows > 0 {
+		c.Stats = &t4.Stats{Rows: c.Height, BadRows: r.BadRows}
+	}
+	return c
+}

@@ -337,10 +337,10 @@ func (t *Terminal) runStep() {
 	}
 	s := t.queue[0]
 	t.queue = t.queue[1:]
-	last := s.ifp == nil
-	t.schedule()
 	t.mu.Unlock()
-	if last {
+	if s.ifp == nil {
+		// The queue is empty now: the Session may start the next
+		// signal from inside the handler.
 		if h := t.handler; h != nil {
 			h(t30.Event{Kind: t30.EventSent})
 		}
@@ -357,6 +357,13 @@ func (t *Terminal) runStep() {
 			return
 		}
 	}
+	// Arm the next step only now, so that packets leave in order even
+	// when the clock runs timers concurrently.
+	t.mu.Lock()
+	if !t.closed {
+		t.schedule()
+	}
+	t.mu.Unlock()
 }
 
 func (t *Terminal) lineLost(err error) {
