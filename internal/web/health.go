@@ -32,7 +32,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // Prometheus text exposition format (version 0.0.4).
 type metrics struct {
 	mu       sync.Mutex
-	requests map[[3]string]uint64 // method, route, status class
+	requests map[[3]string]uint64  // method, route, status class
 	duration map[string]*histogram // route
 
 	csrfRefused  atomic.Uint64

@@ -140,4 +140,5 @@ func (e *testEnv) registerForm(t *testing.T, name, email string) url.Values {
 	return url.Values{"name": {name}, "email": {email}, "password": {"correct horse battery"}, "marketing": {"no"},
 		"policy": {"accept"}, "policy_version": {p.Version}}
 }
+
 var ctx = context.Background()

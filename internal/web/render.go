@@ -55,7 +55,7 @@ func funcs(lang string) template.FuncMap {
 			return out
 		},
 		"languages": func() []string { return i18n.Languages },
-		"langName": func(l string) string { return i18n.T(l, "lang.name") },
+		"langName":  func(l string) string { return i18n.T(l, "lang.name") },
 	}
 }
 

@@ -338,7 +338,7 @@ func TestAccountFlows(t *testing.T) {
 		b.post("/register", e.registerForm(t, "Frank Flow", "frank@example.org")).want(t, http.StatusOK)
 		b.post("/register", e.registerForm(t, "Frank Again", "frank@example.org")).want(t, http.StatusUnprocessableEntity)
 		token := accountstest.Token(t, e.Mailer.Last(t, "frank@example.org", "verify"))
-		page := b.get("/verify?token=" + token).want(t, http.StatusOK)
+		page := b.get("/verify?token="+token).want(t, http.StatusOK)
 		if a, _ := e.Accounts.ByEmail(ctx, e.Brand.ID, "frank@example.org"); a.Verified() {
 			t.Fatal("opening the link verified the account without the button")
 		}
@@ -346,7 +346,7 @@ func TestAccountFlows(t *testing.T) {
 			t.Fatal("verify page has no confirm form")
 		}
 		b.post("/verify", url.Values{"token": {token}}).want(t, http.StatusSeeOther)
-		b.get("/verify?token=" + token).want(t, http.StatusGone)
+		b.get("/verify?token="+token).want(t, http.StatusGone)
 		b.get("/verify?token=garbage").want(t, http.StatusBadRequest)
 
 		b.post("/login", url.Values{"email": {"frank@example.org"}, "password": {"wrong password"}}).want(t, http.StatusUnprocessableEntity)
@@ -381,7 +381,7 @@ func TestAccountFlows(t *testing.T) {
 			t.Error("forgot page tells known from unknown addresses")
 		}
 		rt := accountstest.Token(t, e.Mailer.Last(t, "frank@example.org", "reset"))
-		b.get("/reset?token=" + rt).want(t, http.StatusOK)
+		b.get("/reset?token="+rt).want(t, http.StatusOK)
 		b.post("/reset", url.Values{"token": {rt}, "password": {"reset horse battery"}, "password_confirm": {"reset horse battery"}}).want(t, http.StatusSeeOther)
 		b.post("/reset", url.Values{"token": {rt}, "password": {"again horse battery"}, "password_confirm": {"again horse battery"}}).want(t, http.StatusGone)
 		b.post("/login", url.Values{"email": {"frank@example.org"}, "password": {"reset horse battery"}}).want(t, http.StatusSeeOther)
