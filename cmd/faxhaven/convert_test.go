@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/faxhaven/faxhaven/fax/page"
 	"github.com/faxhaven/faxhaven/fax/render"
+	"github.com/faxhaven/faxhaven/fax/tiff"
 )
 
 // readPBM parses concatenated raw P4 bitmaps.
@@ -155,5 +157,74 @@ func TestConvertErrors(t *testing.T) {
 				t.Errorf("a failed run left %s behind", out)
 			}
 		})
+	}
+}
+
+func TestConvertTIFF(t *testing.T) {
+	dir := t.TempDir()
+	txt := filepath.Join(dir, "brief.txt")
+	body := "Eerste pagina\n\fTweede pagina, ĳs en één\n"
+	os.WriteFile(txt, []byte(body), 0o644)
+	want, err := render.Document(context.Background(), []byte(body), render.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, enc := range []string{"mh", "mr", "mmr"} {
+		t.Run(enc, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.tiff")
+			if code, _, stderr := convert(t, txt, "-o", out, "--encoding", enc); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := tiff.Read(data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d pages, want %d", len(got), len(want))
+			}
+			for i := range want {
+				if !got[i].Equal(want[i]) {
+					t.Errorf("page %d differs after the TIFF round trip", i+1)
+				}
+				if got[i].Res != page.Fine {
+					t.Errorf("page %d resolution %v", i+1, got[i].Res)
+				}
+			}
+		})
+	}
+	if code, _, stderr := convert(t, txt, "-o", filepath.Join(dir, "x.tiff"), "--encoding", "jbig"); code != 2 || !strings.Contains(stderr, "mh, mr or mmr") {
+		t.Errorf("bad encoding: exit %d, %s", code, stderr)
+	}
+}
+
+func TestConvertTIFFPeer(t *testing.T) {
+	tiffinfo, err := exec.LookPath("tiffinfo")
+	if err != nil {
+		if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
+			t.Fatal("tiffinfo not found: install the Debian package libtiff-tools")
+		}
+		t.Skip("tiffinfo not found: install the Debian package libtiff-tools")
+	}
+	dir := t.TempDir()
+	txt := filepath.Join(dir, "a.txt")
+	os.WriteFile(txt, []byte("Hallo\fTwee\fDrie"), 0o644)
+	out := filepath.Join(dir, "out.tiff")
+	if code, _, stderr := convert(t, txt, "-o", out, "--resolution", "standard", "--header", "Faxhaven"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := exec.Command(tiffinfo, out).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tiffinfo: %v: %s", err, b)
+	}
+	info := string(b)
+	if n := strings.Count(info, "Image Width: 1728"); n != 3 {
+		t.Errorf("tiffinfo sees %d pages 1728 wide, want 3:\n%s", n, info)
+	}
+	if !strings.Contains(info, "CCITT Group 4") {
+		t.Errorf("tiffinfo does not report Group 4 coding:\n%s", info)
 	}
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/gif"
@@ -14,6 +15,7 @@ import (
 	xtiff "golang.org/x/image/tiff"
 
 	"github.com/faxhaven/faxhaven/fax/page"
+	"github.com/faxhaven/faxhaven/fax/tiff"
 )
 
 // codec is a decoder pair for one raster format.
@@ -30,8 +32,15 @@ var codecs = map[Format]codec{
 	TIFF: {xtiff.DecodeConfig, xtiff.Decode},
 }
 
-// renderImage decodes a raster image and lays it out on one page.
+// renderImage decodes a raster image and lays it out on one page. Bilevel
+// TIFF files (faxes, scans) are read by fax/tiff, every page of them.
 func renderImage(data []byte, f Format, opts Options) ([]*page.Page, error) {
+	if f == TIFF {
+		pages, err := renderFaxTIFF(data, opts)
+		if err == nil || !errors.Is(err, errNotBilevel) {
+			return pages, err
+		}
+	}
 	c, ok := codecs[f]
 	if !ok {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupported, f)
@@ -75,19 +84,87 @@ func decodeImage(data []byte, f Format, c codec, maxPixels int) (img image.Image
 	return img, nil
 }
 
+// errNotBilevel says a TIFF is for the general image decoder.
+var errNotBilevel = errors.New("render: not a bilevel TIFF")
+
+// renderFaxTIFF reads a bilevel TIFF. A page that is already a fax page at
+// the wanted resolution is kept as it is, without any resampling; other
+// pages are scaled to the paper like any picture, minding their own
+// (possibly non-square) resolution.
+func renderFaxTIFF(data []byte, opts Options) ([]*page.Page, error) {
+	r, ferr := tiff.Open(data, &tiff.ReadOptions{MaxPages: opts.MaxPages})
+	if ferr != nil {
+		// Not one fax/tiff reads: let the general decoder try, but keep
+		// this error for a file neither can read.
+		if _, err := xtiff.DecodeConfig(bytes.NewReader(data)); err == nil {
+			return nil, errNotBilevel
+		}
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, ferr)
+	}
+	pages := make([]*page.Page, 0, r.NumPages())
+	for i := 0; i < r.NumPages(); i++ {
+		p, err := r.Page(i)
+		if err != nil {
+			return nil, fmt.Errorf("%w: TIFF page %d: %v", ErrCorrupt, i+1, err)
+		}
+		if isFaxPage(p, opts.Resolution) {
+			p.Res = opts.Resolution
+			pages = append(pages, p)
+			continue
+		}
+		aspect := 1.0
+		if p.Res.X > 0 && p.Res.Y > 0 {
+			aspect = p.Res.X / p.Res.Y
+		}
+		canvas, err := placeImage(bitsToGray(p), aspect, opts)
+		if err != nil {
+			return nil, err
+		}
+		q, err := bilevel(canvas, opts.Mode, opts.Resolution)
+		if err != nil {
+			return nil, err
+		}
+		pages = append(pages, q)
+	}
+	return pages, nil
+}
+
+// isFaxPage reports whether p is already a fax page at resolution res
+// (within the rounding of the metric and inch resolutions).
+func isFaxPage(p *page.Page, res page.Resolution) bool {
+	near := func(a, b float64) bool { return math.Abs(a-b) <= b*0.03 }
+	return p.Width == page.WidthA4 && near(p.Res.X, res.X) && near(p.Res.Y, res.Y)
+}
+
+// bitsToGray expands a bilevel page to 8-bit grey.
+func bitsToGray(p *page.Page) *image.Gray {
+	g := image.NewGray(image.Rect(0, 0, p.Width, p.Height))
+	for y := 0; y < p.Height; y++ {
+		row := p.Row(y)
+		out := g.Pix[y*g.Stride : y*g.Stride+p.Width]
+		for x := range out {
+			if row[x>>3]&(0x80>>(x&7)) == 0 {
+				out[x] = 0xff
+			}
+		}
+	}
+	return g
+}
+
 // imagePage fits a picture of square pixels onto a fax page: as large as the
 // page allows with its aspect kept, turned a quarter if a landscape picture
 // is larger that way, and centred.
 func imagePage(g *image.Gray, opts Options) (*page.Page, error) {
-	canvas, err := placeImage(g, opts)
+	canvas, err := placeImage(g, 1, opts)
 	if err != nil {
 		return nil, err
 	}
 	return bilevel(canvas, opts.Mode, opts.Resolution)
 }
 
-// placeImage is imagePage before the conversion to black and white.
-func placeImage(g *image.Gray, opts Options) (*image.Gray, error) {
+// placeImage is imagePage before the conversion to black and white, for
+// pixels aspect times as tall as they are wide.
+func placeImage(g *image.Gray, aspect float64, opts Options) (*image.Gray, error) {
 	W, H := opts.size()
 	iw, ih := g.Rect.Dx(), g.Rect.Dy()
 	if iw == 0 || ih == 0 {
@@ -95,16 +172,18 @@ func placeImage(g *image.Gray, opts Options) (*image.Gray, error) {
 	}
 	// The page in inches.
 	pw, ph := float64(W)/opts.Resolution.X, float64(H)/opts.Resolution.Y
-	fit := math.Min(pw/float64(iw), ph/float64(ih))
-	if iw > ih {
-		if turned := math.Min(pw/float64(ih), ph/float64(iw)); turned > fit {
+	// The picture in pixel widths: iw across, ih*aspect down.
+	fw, fh := float64(iw), float64(ih)*aspect
+	fit := math.Min(pw/fw, ph/fh) // inches per pixel width
+	if fw > fh {
+		if turned := math.Min(pw/fh, ph/fw); turned > fit {
 			g = rotate(g)
-			iw, ih = ih, iw
+			fw, fh = fh, fw
 			fit = turned
 		}
 	}
-	dw := min(W, max(1, int(math.Round(float64(iw)*fit*opts.Resolution.X))))
-	dh := min(H, max(1, int(math.Round(float64(ih)*fit*opts.Resolution.Y))))
+	dw := min(W, max(1, int(math.Round(fw*fit*opts.Resolution.X))))
+	dh := min(H, max(1, int(math.Round(fh*fit*opts.Resolution.Y))))
 	canvas := newCanvas(W, H)
 	resize(g, canvas, (W-dw)/2, (H-dh)/2, dw, dh)
 	return canvas, nil

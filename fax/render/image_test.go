@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -19,6 +20,8 @@ import (
 	xtiff "golang.org/x/image/tiff"
 
 	"github.com/faxhaven/faxhaven/fax/page"
+	"github.com/faxhaven/faxhaven/fax/t4"
+	"github.com/faxhaven/faxhaven/fax/tiff"
 )
 
 // boxImage is a white w x h picture with a black rectangle r.
@@ -46,7 +49,10 @@ func encode(t *testing.T, f Format, img image.Image) []byte {
 	case JPEG:
 		err = jpeg.Encode(&b, img, &jpeg.Options{Quality: 95})
 	case GIF:
-		err = gif.Encode(&b, img, nil)
+		// Two colours, so the encoder need not quantise (slowly).
+		pal := image.NewPaletted(img.Bounds(), color.Palette{color.White, color.Black})
+		draw.Draw(pal, pal.Rect, img, img.Bounds().Min, draw.Src)
+		err = gif.Encode(&b, pal, nil)
 	case BMP:
 		err = bmp.Encode(&b, img)
 	case TIFF:
@@ -305,5 +311,59 @@ func TestToGray(t *testing.T) {
 	g := toGray(cmyk)
 	if g.Pix[1] > 1 || g.Pix[2] < 70 || g.Pix[2] > 82 {
 		t.Errorf("cmyk: %v", g.Pix)
+	}
+}
+
+// faxTIFF writes pages as a TIFF Class F file with fax/tiff.
+func faxTIFF(t *testing.T, pages ...*page.Page) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w := tiff.NewWriter(&b, &tiff.WriteOptions{Format: t4.MMR})
+	for _, p := range pages {
+		if err := w.WritePage(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestFaxTIFF(t *testing.T) {
+	// Two fine pages with different marks.
+	mk := func(res page.Resolution, x int) *page.Page {
+		p, _ := page.New(page.WidthA4, A4.Rows(res), res)
+		fillRect(p, x, 100, 300, 200)
+		return p
+	}
+	p1, p2 := mk(page.Fine, 100), mk(page.Fine, 900)
+	data := faxTIFF(t, p1, p2)
+
+	// At the same resolution the pages pass through untouched.
+	got, err := Document(context.Background(), data, Options{Resolution: page.Fine})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got[0].Equal(p1) || !got[1].Equal(p2) {
+		t.Fatalf("fine TIFF at fine: %d pages, equal: %v", len(got), len(got) == 2 && got[0].Equal(p1) && got[1].Equal(p2))
+	}
+
+	// At standard, rows halve and the mark keeps its place on paper.
+	got, err = Document(context.Background(), data, Options{Resolution: page.Standard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Height != A4.Rows(page.Standard) {
+		t.Fatalf("fine TIFF at standard: %d pages", len(got))
+	}
+	want := image.Rect(100, 50, 400, 150)
+	if box := inkBox(got[0]); rectDiff(box, want) > 2 {
+		t.Errorf("mark at %v, want %v", box, want)
+	}
+
+	// A damaged fax TIFF is a clear error.
+	if _, err := Document(context.Background(), data[:len(data)/2], Options{}); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("truncated TIFF: err = %v, want ErrCorrupt", err)
 	}
 }
