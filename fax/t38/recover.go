@@ -37,6 +37,7 @@ type Decoder struct {
 	next    int64 // next extended sequence number to deliver
 	highest int64 // highest extended sequence number seen
 	window  int   // recovery window: deepest redundancy or FEC reach seen
+	pruned  int64 // history and parity below this are forgotten
 
 	pending map[int64]slot    // known packets not yet delivered
 	history map[int64][]byte  // delivered packets still inside the FEC reach
@@ -93,6 +94,7 @@ func (d *Decoder) Receive(datagram []byte) ([]Delivery, error) {
 		ext = 1<<20 + int64(p.Seq)
 		d.base = ext - int64(len(p.Secondary))
 		d.next, d.highest = d.base, ext
+		d.pruned = d.base - maxHistory
 	} else {
 		ext = d.extend(p.Seq)
 	}
@@ -235,15 +237,9 @@ func (d *Decoder) deliver(flush bool) []Delivery {
 		d.next++
 	}
 	// Forget what no parity can reach any more.
-	for k := range d.history {
-		if k < d.next-maxHistory {
-			delete(d.history, k)
-		}
-	}
-	for k := range d.fec {
-		if k < d.next-maxHistory {
-			delete(d.fec, k)
-		}
+	for ; d.pruned < d.next-maxHistory; d.pruned++ {
+		delete(d.history, d.pruned)
+		delete(d.fec, d.pruned)
 	}
 	return out
 }
