@@ -74,12 +74,10 @@ type Result struct {
 // ReceivedPage is one page of an inbound fax.
 type ReceivedPage struct {
 	Page *page.Page
-	// Encoding and Data are the page as it came off the line, kept so the
-	// stored fax is exactly what was received. Data may be nil, in which
-	// case the page is coded afresh from Page.
-	Encoding t4.Format
-	Data     []byte
-	BadRows  int
+	// Coded is the page as it came off the line, kept so the stored fax is
+	// exactly what was received. It may be nil, in which case the page is
+	// coded afresh from Page.
+	Coded *t4.CodedPage
 }
 
 // Inbound is a fax received on one of the service's numbers.

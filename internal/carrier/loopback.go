@@ -39,17 +39,16 @@ func (l *Loopback) Send(ctx context.Context, out *Outbound) (*Result, error) {
 	in := &Inbound{CallID: out.CallID, From: out.From, To: out.To, RemoteID: out.Ident, Received: start}
 	for i, p := range out.Pages {
 		// MMR is what two modern machines with ECM agree on.
-		opts := t4.Options{Format: t4.MMR, EndOfPage: true}
-		data, err := t4.EncodePage(p, opts)
+		coded, err := t4.Encode(p, t4.Options{Format: t4.MMR, EndOfPage: true})
 		if err != nil {
 			return &Result{Status: Failed, Reason: "a page could not be encoded", Detail: fmt.Sprintf("page %d: %v", i+1, err)}, nil
 		}
-		got, stats, err := t4.DecodePage(data, p.Width, opts)
+		got, stats, err := coded.Decode()
 		if err != nil {
 			return &Result{Status: Failed, Reason: fmt.Sprintf("page %d was not confirmed", i+1), Detail: err.Error()}, nil
 		}
-		got.Res = p.Res
-		in.Pages = append(in.Pages, ReceivedPage{Page: got, Encoding: t4.MMR, Data: data, BadRows: stats.BadRows})
+		coded.Stats = &stats
+		in.Pages = append(in.Pages, ReceivedPage{Page: got, Coded: coded})
 	}
 	// The receiving side stores the fax before the call is confirmed.
 	if err := l.Sink.Deliver(ctx, in); err != nil {
