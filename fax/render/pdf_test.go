@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"image"
+	"math"
 	"testing"
 
 	"github.com/faxhaven/faxhaven/fax/page"
@@ -44,5 +45,69 @@ func TestPDFRectangle(t *testing.T) {
 				t.Errorf("%d of %d pixels inside the box are black", n, all)
 			}
 		})
+	}
+}
+
+func TestPDFLandscapeTurns(t *testing.T) {
+	// A landscape A4 page with a mark in its top-left corner.
+	pdf := makePDF(a4h, a4w, fmtf("0 g 36 %g 72 72 re f", a4w-36-72))
+	pages, err := Document(context.Background(), pdf, Options{CacheDir: testCache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pages[0]
+	savePNG(t, "pdf-landscape", p)
+	// Turned a quarter counter-clockwise: the page's top runs down the
+	// left edge, so the mark sits at the bottom left, 0.5 in from the
+	// left and bottom edges of the turned page.
+	box := inkBox(p)
+	fit := math.Min(float64(p.Width)*72/204/a4w, float64(p.Height)*72/196/a4h)
+	ox := (float64(p.Width) - a4w*fit*204/72) / 2
+	want := image.Rect(int(ox+36*fit*204/72+0.5), int((a4h-36-72)*fit*196/72+0.5),
+		int(ox+108*fit*204/72+0.5), int((a4h-36)*fit*196/72+0.5))
+	if rectDiff(box, want) > 2 {
+		t.Errorf("mark at %v, want %v", box, want)
+	}
+}
+
+func TestPDFShapesKeepProportions(t *testing.T) {
+	// A filled circle 4 inches across, drawn with Bézier curves.
+	const k = 0.5523 * 144
+	circle := fmtf("0 g 300 500 m 300 %g %g 644 444 644 c %g 644 588 %g 588 500 c 588 %g %g 356 444 356 c %g 356 300 %g 300 500 c f",
+		500+k, 444-k, 444+k, 500+k, 500-k, 444+k, 444-k, 500-k)
+	pdf := makePDF(a4w, a4h, circle)
+	for _, res := range []page.Resolution{page.Standard, page.Fine, page.Superfine} {
+		pages, err := Document(context.Background(), pdf, Options{Resolution: res, CacheDir: testCache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		box := inkBox(pages[0])
+		wmm, hmm := float64(box.Dx())/res.X*25.4, float64(box.Dy())/res.Y*25.4
+		if math.Abs(wmm-101.6) > 0.6 || math.Abs(hmm-101.6) > 0.6 {
+			t.Errorf("%v: circle is %.1f x %.1f mm on paper, want 101.6 x 101.6", res, wmm, hmm)
+		}
+	}
+}
+
+func TestPDFLetterPaper(t *testing.T) {
+	// A Letter page on Letter paper fills the page's height; on A4 paper
+	// it is scaled to the fax line's width (Letter is 1734 px wide at 204
+	// dpi, a hair over 1728).
+	const lw, lh = 612, 792
+	pdf := makePDF(lw, lh, fmtf("0 g 0 0 %d %d re f", lw, lh))
+	for _, paper := range []Paper{A4, Letter} {
+		pages, err := Document(context.Background(), pdf, Options{Paper: paper, CacheDir: testCache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := pages[0]
+		if p.Height != paper.Rows(page.Fine) {
+			t.Errorf("%v: page has %d rows, want %d", paper, p.Height, paper.Rows(page.Fine))
+		}
+		box := inkBox(p)
+		wantH := int(math.Round(lh * (1728.0 / 1734) * 196 / 72))
+		if box.Dx() < 1726 || math.Abs(float64(box.Dy()-wantH)) > 2 || box.Min.Y != 0 {
+			t.Errorf("%v: a full black page covers %v, want 1728 x %d from the top", paper, box, wantH)
+		}
 	}
 }
