@@ -30,6 +30,7 @@ type command struct {
 // commands lists every subcommand. Each lives in its own file.
 var commands = map[string]command{
 	"version": {"print the version", runVersion},
+	"admin":   {"manage staff members (create-staff, list-staff, ...)", runAdmin},
 	"convert": {"render documents as fax pages (TIFF, PDF or PBM)", runConvert},
 	"t38":     {"send or receive one fax over T.38 (UDPTL on UDP)", runT38},
 }
