@@ -45,6 +45,9 @@ func (l *relayLeg) carry(p spandsp.Packet) []Delivery {
 	if err != nil {
 		t.Fatalf("SpanDSP sent an IFP packet we cannot decode: %x: %v", p.IFP, err)
 	}
+	if captured != nil {
+		captured[fmt.Sprintf("v%d %x", l.version, p.IFP)] = true
+	}
 	again, err := AppendIFP(nil, ifp, l.version)
 	if err != nil || !bytes.Equal(again, p.IFP) {
 		t.Fatalf("IFP %x (%v) re-encodes as %x (%v)", p.IFP, ifp, again, err)

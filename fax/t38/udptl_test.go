@@ -375,3 +375,44 @@ func FuzzDecodeUDPTL(f *testing.F) {
 		dec.Flush()
 	})
 }
+
+// FuzzUDPTLStream feeds a Decoder a sequence of datagrams (each prefixed
+// by a length byte in the fuzz input) and checks that whatever it makes of
+// them, deliveries come out once each, in consecutive sequence order.
+func FuzzUDPTLStream(f *testing.F) {
+	rng := rand.New(rand.NewSource(3))
+	for _, rc := range []ErrorRecovery{RecoveryRedundancy, RecoveryFEC} {
+		enc, _ := NewEncoder(EncoderConfig{Recovery: rc, Span: 2, Entries: 2, FirstSeq: 65533})
+		var in []byte
+		for i, p := range testIFPs(f, rng, 12, 2) {
+			dg, _ := enc.Encode(nil, p)
+			if i%4 == 2 || len(dg) > 255 {
+				continue // lost
+			}
+			in = append(in, byte(len(dg)))
+			in = append(in, dg...)
+		}
+		f.Add(in)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		dec, _ := NewDecoder(DecoderConfig{Version: 2})
+		var got []Delivery
+		for len(in) > 0 {
+			n := min(int(in[0]), len(in)-1)
+			ds, _ := dec.Receive(in[1 : 1+n])
+			got = append(got, ds...)
+			in = in[1+n:]
+		}
+		got = append(got, dec.Flush()...)
+		for i := 1; i < len(got); i++ {
+			if got[i].Seq != got[i-1].Seq+1 {
+				t.Fatalf("delivery %d has seq %d after %d", i, got[i].Seq, got[i-1].Seq)
+			}
+		}
+		for _, d := range got {
+			if d.Lost == (d.IFP != nil) {
+				t.Fatalf("delivery %+v: lost and IFP disagree", d)
+			}
+		}
+	})
+}
