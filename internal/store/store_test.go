@@ -60,3 +60,29 @@ func TestOpenRejectsEmptyURL(t *testing.T) {
 		t.Fatal("Open(\"\") succeeded")
 	}
 }
+
+func TestSecretIsStableAndShared(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, u string) {
+		ctx := context.Background()
+		a := storetest.Open(t, u)
+		b := storetest.Open(t, u) // a second node on the same database
+		s1, err := a.Secret(ctx, "limits")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s2, err := b.Secret(ctx, "limits")
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, err := a.Secret(ctx, "logs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s1) != 32 || string(s1) != string(s2) {
+			t.Fatalf("nodes got different secrets: %x vs %x", s1, s2)
+		}
+		if string(other) == string(s1) {
+			t.Fatal("two secrets have the same value")
+		}
+	})
+}
