@@ -321,7 +321,15 @@ func appendEnum(dst []byte, lead byte, val, root int) []byte {
 	return append(dst, lead|0x20|byte(e>>2), byte(e<<6))
 }
 
-// appendFields codes the fields of a data-field. PER ALIGNED packs the
+// appendFields codes the fields of a data-field.
+//
+// Two places where SpanDSP 0.0.6 differs from the PER rules followed here,
+// neither reached by its own traffic: it starts every field on a new
+// octet (it only unpacks shared octets when reading version 0), and it
+// places the six bits of an extension field type (cm-message and later) one
+// bit further right than PER does. SpanDSP never sends two data-less fields in a row nor
+// V.34 field types, so both codings agree on everything it sends.
+// PER ALIGNED packs the
 // bit-fields of consecutive elements: a field without field-data takes only
 // its presence bit and its type bits, so the next field starts in the same
 // octet. Only the length of field-data is octet-aligned.

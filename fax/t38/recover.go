@@ -98,8 +98,11 @@ func (d *Decoder) Receive(datagram []byte) ([]Delivery, error) {
 	} else {
 		ext = d.extend(p.Seq)
 	}
-	if ext < d.next-maxHistory || ext > d.highest+1<<14 {
-		return nil, fmt.Errorf("t38: UDPTL: sequence number %d is far outside the window (expected near %d)", p.Seq, uint16(d.next))
+	if ext < d.next-maxHistory {
+		return nil, nil // a very late copy of something long delivered
+	}
+	if ext > d.highest+1<<14 {
+		return nil, fmt.Errorf("t38: UDPTL: sequence number %d jumps far ahead of %d; the far end restarted its numbering or this is not its stream", p.Seq, uint16(d.highest))
 	}
 	d.store(ext, p.Primary, false)
 	for i, s := range p.Secondary {

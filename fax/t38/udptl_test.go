@@ -416,3 +416,26 @@ func FuzzUDPTLStream(f *testing.F) {
 		}
 	})
 }
+
+func TestDecoderIgnoresLateCopies(t *testing.T) {
+	enc, _ := NewEncoder(EncoderConfig{})
+	dec, _ := NewDecoder(DecoderConfig{Version: 1})
+	var first []byte
+	for i := range 200 {
+		dg, _ := enc.Encode(nil, []byte{0x02})
+		if i == 0 {
+			first = dg
+		}
+		ds, err := dec.Receive(dg)
+		if err != nil || len(ds) != 1 {
+			t.Fatalf("packet %d: %v, %d deliveries", i, err, len(ds))
+		}
+	}
+	if ds, err := dec.Receive(first); err != nil || len(ds) != 0 {
+		t.Fatalf("late copy: %v, %v", ds, err)
+	}
+	jump, _ := AppendUDPTL(nil, &UDPTLPacket{Seq: 200 + 20000, Primary: []byte{0x02}})
+	if _, err := dec.Receive(jump); err == nil {
+		t.Fatal("a jump of 20000 accepted silently")
+	}
+}
