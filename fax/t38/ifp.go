@@ -323,12 +323,12 @@ func appendEnum(dst []byte, lead byte, val, root int) []byte {
 
 // appendFields codes the fields of a data-field.
 //
-// Two places where SpanDSP 0.0.6 differs from the PER rules followed here,
-// neither reached by its own traffic: it starts every field on a new
-// octet (it only unpacks shared octets when reading version 0), and it
-// places the six bits of an extension field type (cm-message and later) one
-// bit further right than PER does. SpanDSP never sends two data-less fields in a row nor
-// V.34 field types, so both codings agree on everything it sends.
+// SpanDSP 0.0.6 departs from these PER rules in two places that its own
+// traffic never reaches: it starts every field on a new octet (it unpacks
+// shared octets only when reading version 0), and it places the six bits
+// of an extension field type (cm-message and later) one bit further right.
+// It sends neither two data-less fields in a row nor V.34 field types, so
+// both codings agree on everything it sends.
 // PER ALIGNED packs the
 // bit-fields of consecutive elements: a field without field-data takes only
 // its presence bit and its type bits, so the next field starts in the same
