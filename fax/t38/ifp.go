@@ -321,18 +321,17 @@ func appendEnum(dst []byte, lead byte, val, root int) []byte {
 	return append(dst, lead|0x20|byte(e>>2), byte(e<<6))
 }
 
-// appendFields codes the fields of a data-field.
+// appendFields codes the fields of a data-field. PER ALIGNED packs the
+// bit-fields of consecutive elements: a field without field-data takes only
+// its presence bit and its type bits, so the next field starts in the same
+// octet. Only the length of field-data is octet-aligned.
 //
-// SpanDSP 0.0.6 departs from these PER rules in two places that its own
+// SpanDSP 0.0.6 departs from these rules in two places that its own
 // traffic never reaches: it starts every field on a new octet (it unpacks
 // shared octets only when reading version 0), and it places the six bits
 // of an extension field type (cm-message and later) one bit further right.
 // It sends neither two data-less fields in a row nor V.34 field types, so
 // both codings agree on everything it sends.
-// PER ALIGNED packs the
-// bit-fields of consecutive elements: a field without field-data takes only
-// its presence bit and its type bits, so the next field starts in the same
-// octet. Only the length of field-data is octet-aligned.
 func appendFields(dst []byte, fields []Field, v Version) ([]byte, error) {
 	w := bitWriter{buf: dst}
 	for i, f := range fields {
