@@ -15,21 +15,23 @@ func newCanvas(w, h int) *image.Gray {
 	return g
 }
 
-// bilevel turns a grey canvas into a fax page, by threshold or dithering as
-// mode says (Auto decides from the canvas itself).
+// bilevel turns a grey canvas into a fax page: Text thresholds every
+// pixel, Photo dithers every pixel, and Auto decides tile by tile, so a
+// page of text with a photograph on it keeps crisp letters and a
+// readable picture.
 func bilevel(g *image.Gray, mode Mode, res page.Resolution) (*page.Page, error) {
 	w, h := g.Rect.Dx(), g.Rect.Dy()
 	p, err := page.New(w, h, res)
 	if err != nil {
 		return nil, err
 	}
-	if mode == Auto {
-		mode = pickMode(g)
+	threshold(g, p)
+	if mode == Text {
+		return p, nil
 	}
-	if mode == Photo {
-		dither(g, p)
-	} else {
-		threshold(g, p)
+	tiles := photoTiles(g, mode == Photo)
+	if tiles.any {
+		dither(g, p, tiles)
 	}
 	return p, nil
 }
@@ -44,7 +46,8 @@ func threshold(g *image.Gray, p *page.Page) {
 		for ; x+8 <= w; x += 8 {
 			s := src[x : x+8 : x+8]
 			var b byte
-			// Each comparison becomes the pixel's bit, MSB first.
+			// Each pixel's top bit is 1 for light grey; gather them MSB
+			// first and invert, so dark pixels become set bits.
 			b |= (s[0] >> 7) << 7
 			b |= (s[1] >> 7) << 6
 			b |= (s[2] >> 7) << 5
@@ -67,10 +70,64 @@ func threshold(g *image.Gray, p *page.Page) {
 	}
 }
 
-// dither renders grey as dot density with Floyd-Steinberg error diffusion,
-// scanning alternate rows in opposite directions so the error does not
-// drift into diagonal streaks.
-func dither(g *image.Gray, p *page.Page) {
+// tileSize is the side of the squares Auto classifies, in pixels: a
+// multiple of 8 so a tile's pixels fill whole bytes of a row.
+const tileSize = 32
+
+// tileMap marks the tiles to dither.
+type tileMap struct {
+	cols, rows int
+	photo      []bool // cols*rows, row-major
+	any        bool
+}
+
+// photoTiles marks the tiles that hold a picture: enough pixels of flat
+// mid-grey. The edges of anti-aliased text are grey too, but an edge pixel
+// sits between a dark and a light neighbour, so only grey pixels with
+// similar neighbours count. With all set, every tile is marked.
+func photoTiles(g *image.Gray, all bool) tileMap {
+	w, h := g.Rect.Dx(), g.Rect.Dy()
+	t := tileMap{cols: (w + tileSize - 1) / tileSize, rows: (h + tileSize - 1) / tileSize}
+	t.photo = make([]bool, t.cols*t.rows)
+	if all {
+		for i := range t.photo {
+			t.photo[i] = true
+		}
+		t.any = len(t.photo) > 0
+		return t
+	}
+	counts := make([]int, t.cols)
+	for ty := 0; ty < t.rows; ty++ {
+		clear(counts)
+		// Every other row is plenty for a statistic and halves the cost.
+		for y := ty * tileSize; y < min(h, (ty+1)*tileSize); y += 2 {
+			row := g.Pix[y*g.Stride : y*g.Stride+w]
+			for x := 1; x < w-1; x++ {
+				v := row[x]
+				if v < 48 || v > 208 {
+					continue
+				}
+				if absDiff(v, row[x-1]) < 24 && absDiff(v, row[x+1]) < 24 {
+					counts[x/tileSize]++
+				}
+			}
+		}
+		// A tenth of the sampled pixels in flat grey makes a picture.
+		for tx, n := range counts {
+			if n*10*2 > tileSize*tileSize {
+				t.photo[ty*t.cols+tx] = true
+				t.any = true
+			}
+		}
+	}
+	return t
+}
+
+// dither redraws the marked tiles as dot density with Floyd-Steinberg
+// error diffusion, scanning alternate rows in opposite directions so the
+// error does not drift into diagonal streaks. Error is not carried into
+// unmarked tiles, which keep their thresholded pixels.
+func dither(g *image.Gray, p *page.Page, t tileMap) {
 	w := p.Width
 	// Two error rows with a guard cell at each end.
 	cur := make([]int32, w+2)
@@ -78,72 +135,57 @@ func dither(g *image.Gray, p *page.Page) {
 	for y := 0; y < p.Height; y++ {
 		src := g.Pix[y*g.Stride : y*g.Stride+w]
 		dst := p.Row(y)
-		for i := range next {
-			next[i] = 0
+		clear(next)
+		marks := t.photo[(y/tileSize)*t.cols : (y/tileSize+1)*t.cols]
+		for i, m := range marks {
+			if !m {
+				continue
+			}
+			// The tile's bytes start white; dots are set below.
+			x0, x1 := i*tileSize, min(w, (i+1)*tileSize)
+			clear(dst[x0>>3 : (x1+7)>>3])
 		}
 		if y&1 == 0 {
-			for x := 0; x < w; x++ {
-				v := int32(src[x]) + cur[x+1]>>4
-				e := v
-				if v < 128 {
-					dst[x>>3] |= 0x80 >> (x & 7)
-				} else {
-					e = v - 255
+			for i, m := range marks {
+				if !m {
+					continue
 				}
-				cur[x+2] += e * 7
-				next[x] += e * 3
-				next[x+1] += e * 5
-				next[x+2] += e
+				for x := i * tileSize; x < min(w, (i+1)*tileSize); x++ {
+					v := int32(src[x]) + cur[x+1]>>4
+					e := v
+					if v < 128 {
+						dst[x>>3] |= 0x80 >> (x & 7)
+					} else {
+						e = v - 255
+					}
+					cur[x+2] += e * 7
+					next[x] += e * 3
+					next[x+1] += e * 5
+					next[x+2] += e
+				}
 			}
 		} else {
-			for x := w - 1; x >= 0; x-- {
-				v := int32(src[x]) + cur[x+1]>>4
-				e := v
-				if v < 128 {
-					dst[x>>3] |= 0x80 >> (x & 7)
-				} else {
-					e = v - 255
+			for i := len(marks) - 1; i >= 0; i-- {
+				if !marks[i] {
+					continue
 				}
-				cur[x] += e * 7
-				next[x+2] += e * 3
-				next[x+1] += e * 5
-				next[x] += e
+				for x := min(w, (i+1)*tileSize) - 1; x >= i*tileSize; x-- {
+					v := int32(src[x]) + cur[x+1]>>4
+					e := v
+					if v < 128 {
+						dst[x>>3] |= 0x80 >> (x & 7)
+					} else {
+						e = v - 255
+					}
+					cur[x] += e * 7
+					next[x+2] += e * 3
+					next[x+1] += e * 5
+					next[x] += e
+				}
 			}
 		}
 		cur, next = next, cur
 	}
-}
-
-// pickMode chooses Photo when a page has areas of flat mid-grey, the mark
-// of a photograph or a shaded picture, and Text otherwise. The edges of
-// anti-aliased text are grey too, but a grey edge pixel sits between a dark
-// and a light neighbour, so only runs of similar grey pixels are counted.
-func pickMode(g *image.Gray) Mode {
-	w, h := g.Rect.Dx(), g.Rect.Dy()
-	if w < 3 {
-		return Text
-	}
-	var flat, total int
-	// Every other row is plenty for a statistic and halves the cost.
-	for y := 0; y < h; y += 2 {
-		row := g.Pix[y*g.Stride : y*g.Stride+w]
-		for x := 1; x < w-1; x++ {
-			v := row[x]
-			if v < 48 || v > 208 {
-				continue
-			}
-			l, r := row[x-1], row[x+1]
-			if absDiff(v, l) < 24 && absDiff(v, r) < 24 {
-				flat++
-			}
-		}
-		total += w
-	}
-	// One percent of the page in flat grey is a picture, not text.
-	if flat*100 > total {
-		return Photo
-	}
-	return Text
 }
 
 func absDiff(a, b byte) byte {

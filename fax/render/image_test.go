@@ -231,34 +231,60 @@ func TestDitherDensity(t *testing.T) {
 }
 
 func TestAutoMode(t *testing.T) {
-	photo := ramp(800, 600)
-	if m := pickMode(photo); m != Photo {
-		t.Errorf("grey ramp: picked %v, want photo", m)
-	}
-	// Anti-aliased text: render a text page at grey, i.e. with soft edges.
-	text := newCanvas(800, 600)
-	for y := 100; y < 500; y += 20 {
+	// A page with lines of "text" (with soft, anti-aliased edges) in its
+	// top half and a grey photograph-like gradient in its bottom half.
+	const W, H = 800, 640
+	g := newCanvas(W, H)
+	for y := 40; y < 300; y += 20 {
 		for x := 50; x < 750; x++ {
 			if x%9 < 3 {
-				text.Pix[y*800+x] = 0
-				text.Pix[(y+1)*800+x] = 0
-				text.Pix[(y-1)*800+x] = 128 // the soft edge
+				g.Pix[y*W+x] = 0
+				g.Pix[(y+1)*W+x] = 0
+				g.Pix[(y-1)*W+x] = 128 // the soft edge
 			} else if x%9 == 3 {
-				text.Pix[y*800+x] = 140
+				g.Pix[y*W+x] = 140
 			}
 		}
 	}
-	if m := pickMode(text); m != Text {
-		t.Errorf("text-like page: picked %v, want text", m)
+	photo := image.Rect(64, 352, 736, 608) // on tile boundaries
+	for y := photo.Min.Y; y < photo.Max.Y; y++ {
+		for x := photo.Min.X; x < photo.Max.X; x++ {
+			g.Pix[y*W+x] = uint8(140 + (x-photo.Min.X)*60/photo.Dx())
+		}
 	}
-	if m := pickMode(newCanvas(100, 100)); m != Text {
-		t.Errorf("blank page: picked %v, want text", m)
+	tiles := photoTiles(g, false)
+	for ty := 0; ty < tiles.rows; ty++ {
+		for tx := 0; tx < tiles.cols; tx++ {
+			r := image.Rect(tx*tileSize, ty*tileSize, (tx+1)*tileSize, (ty+1)*tileSize)
+			if want := r.In(photo); tiles.photo[ty*tiles.cols+tx] != want {
+				t.Errorf("tile %v: marked %v, want %v", r, !want, want)
+			}
+		}
 	}
-	// Auto renders exactly as the mode it picks.
-	a, _ := bilevel(photo, Auto, page.Fine)
-	b, _ := bilevel(photo, Photo, page.Fine)
-	if !a.Equal(b) {
-		t.Error("auto on a photo differs from photo mode")
+	auto, _ := bilevel(g, Auto, page.Fine)
+	text, _ := bilevel(g, Text, page.Fine)
+	dith, _ := bilevel(g, Photo, page.Fine)
+	// The text half is thresholded exactly.
+	top := image.Rect(0, 0, W, 320)
+	for y := top.Min.Y; y < top.Max.Y; y++ {
+		for x := 0; x < W; x++ {
+			if auto.Black(x, y) != text.Black(x, y) {
+				t.Fatalf("auto differs from threshold in the text at (%d, %d)", x, y)
+			}
+		}
+	}
+	// The photograph is dithered: its mean grey survives as dot density,
+	// where a threshold would leave it white.
+	inner := photo.Inset(8)
+	area := float64(inner.Dx() * inner.Dy())
+	got := float64(blackIn(auto, inner)) / area
+	want := float64(blackIn(dith, inner)) / area
+	if math.Abs(got-want) > 0.02 || math.Abs(float64(blackIn(text, inner))/area-got) < 0.1 {
+		t.Errorf("photo density: auto %.3f, photo mode %.3f, threshold %.3f", got, want, float64(blackIn(text, inner))/area)
+	}
+	// A blank page and pure text mark no tile.
+	if photoTiles(newCanvas(100, 100), false).any {
+		t.Error("blank page has a photo tile")
 	}
 }
 

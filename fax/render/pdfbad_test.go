@@ -33,7 +33,7 @@ func manyPagePDF(n int) []byte {
 }
 
 // gsPDF makes a PDF from PostScript with Ghostscript's pdfwrite device.
-func gsPDF(t *testing.T, ps string, extra ...string) []byte {
+func gsPDF(t testing.TB, ps string, extra ...string) []byte {
 	t.Helper()
 	gs := needPeer(t, "gs", "ghostscript")
 	dir := t.TempDir()
