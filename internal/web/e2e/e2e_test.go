@@ -1,0 +1,298 @@
+package e2e
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/faxhaven/faxhaven/internal/accounts"
+	"github.com/faxhaven/faxhaven/internal/accounts/accountstest"
+	"github.com/faxhaven/faxhaven/internal/brands"
+	"github.com/faxhaven/faxhaven/internal/clock"
+	"github.com/faxhaven/faxhaven/internal/peer"
+	"github.com/faxhaven/faxhaven/internal/staff"
+	"github.com/faxhaven/faxhaven/internal/store"
+	"github.com/faxhaven/faxhaven/internal/store/storetest"
+	"github.com/faxhaven/faxhaven/internal/web"
+)
+
+// portal is a running portal on a loopback port with a real database.
+type portal struct {
+	*accountstest.Env
+	URL string
+}
+
+func startPortal(t *testing.T, db *store.DB) *portal {
+	t.Helper()
+	e := accountstest.New(t, db)
+	// The portal runs on the wall clock: the browser sees real cookie
+	// expiry times.
+	e.Accounts.Clock = clock.System{}
+	e.Brands.Clock = clock.System{}
+	st := &staff.Service{DB: db, Clock: clock.System{}, Params: accountstest.FastParams}
+	srv, err := web.New(web.Deps{DB: db, Brands: e.Brands, Accounts: e.Accounts, Staff: st, Clock: clock.System{},
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	e.Accounts.Link = func(_ *brands.Brand, path string) string { return hs.URL + path }
+	return &portal{Env: e, URL: hs.URL}
+}
+
+// browser is one Chromium process on a profile directory. Closing it and
+// starting another on the same profile is what a user closing and opening
+// their browser does.
+type browser struct {
+	t      *testing.T
+	ctx    context.Context
+	cancel func()
+}
+
+func startBrowser(t *testing.T, chromium, profile string) *browser {
+	t.Helper()
+	actx, acancel := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(profile),
+		chromedp.WindowSize(1280, 900),
+	)
+	ctx, cancel := chromedp.NewContext(actx)
+	b := &browser{t: t, ctx: ctx, cancel: func() { cancel(); acancel() }}
+	// The first run starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		b.cancel()
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Cleanup(b.cancel)
+	return b
+}
+
+// close shuts the browser down gracefully, so it writes its cookies.
+func (b *browser) close() {
+	if err := chromedp.Cancel(b.ctx); err != nil {
+		b.t.Logf("close chromium: %v", err)
+	}
+	b.cancel()
+}
+
+func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+func run[T any](b *browser, a chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	return strings.TrimSpace(run(b, chromedp.Text(chromedp.CSS(sel))))
+}
+
+func (b *browser) location() string {
+	b.t.Helper()
+	return run(b, chromedp.Location())
+}
+
+// sessionCookie returns the browser's fh_session cookie, or nil.
+func (b *browser) sessionCookie(siteURL string) *network.Cookie {
+	b.t.Helper()
+	res := run(b, chromedp.Action[network.GetCookiesResult](func(ctx context.Context, _ *chromedp.Target) (network.GetCookiesResult, error) {
+		return chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{siteURL}})
+	}))
+	for _, c := range res.Cookies {
+		if c.Name == "fh_session" {
+			return c
+		}
+	}
+	return nil
+}
+
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	png := run(b, chromedp.FullScreenshot(100))
+	if dir := os.Getenv("FAXHAVEN_E2E_SCREENSHOTS"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+			b.t.Errorf("keep screenshot: %v", err)
+		}
+	}
+	if len(png) < 1000 {
+		b.t.Errorf("screenshot %s is only %d bytes", name, len(png))
+	}
+}
+
+// fill types into the form fields, by id.
+func fill(fields map[string]string) chromedp.Action[chromedp.Void] {
+	var steps []chromedp.Action[chromedp.Void]
+	for id, v := range fields {
+		steps = append(steps, chromedp.Clear(chromedp.CSS("#"+id)), chromedp.SendKeys(chromedp.CSS("#"+id), v))
+	}
+	return chromedp.Steps(steps...)
+}
+
+// linkPath returns the path and query of the link in a mail.
+func linkPath(t *testing.T, m accountstest.Sent) string {
+	t.Helper()
+	for _, f := range strings.Fields(m.Text) {
+		if u, err := url.Parse(f); err == nil && u.IsAbs() && u.Query().Get("token") != "" {
+			return u.RequestURI()
+		}
+	}
+	t.Fatalf("no link in the %s mail:\n%s", m.Kind, m.Text)
+	return ""
+}
+
+func TestPortalInChromium(t *testing.T) {
+	chromium := peer.Command(t, "chromium", "chromium")
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		p := startPortal(t, db)
+		profile := t.TempDir()
+		const name, email, password = "Emma Ende", "emma@example.org", "quiet harbour lights"
+
+		// Register.
+		b := startBrowser(t, chromium, profile)
+		b.do(chromedp.Navigate(p.URL+"/register"), chromedp.WaitVisible(chromedp.CSS("#name")))
+		b.do(fill(map[string]string{"name": name, "email": email, "password": password}),
+			chromedp.Click(chromedp.CSS(`input[name="marketing"][value="no"]`)),
+			chromedp.Click(chromedp.CSS(`input[name="policy"]`)))
+		b.screenshot("register-desktop")
+		b.do(chromedp.Click(chromedp.CSS(`form[action="/register"] button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("p.hint")))
+		if h := b.text("h1"); h != "Check your email" {
+			t.Fatalf("after registering the page says %q", h)
+		}
+
+		// Verify through the emailed link.
+		b.do(chromedp.Navigate(p.URL+linkPath(t, p.Mailer.Last(t, email, "verify"))),
+			chromedp.WaitVisible(chromedp.CSS(`form[action="/verify"] button`)),
+			chromedp.Click(chromedp.CSS(`form[action="/verify"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)))
+		if f := b.text(".flash"); !strings.Contains(f, "confirmed") {
+			t.Errorf("after verifying the page says %q", f)
+		}
+		a, err := p.Accounts.ByEmail(context.Background(), p.Brand.ID, email)
+		if err != nil || !a.Verified() {
+			t.Fatalf("account not verified: %+v, %v", a, err)
+		}
+		number, _ := p.Accounts.FaxNumber(context.Background(), a.ID)
+
+		// Log in without "remember me": a browser-session cookie.
+		login := func(b *browser, password string, remember bool) {
+			t.Helper()
+			b.do(chromedp.Navigate(p.URL+"/login"), chromedp.WaitVisible(chromedp.CSS("#email")),
+				fill(map[string]string{"email": email, "password": password}))
+			if remember {
+				b.do(chromedp.Click(chromedp.CSS("#remember")))
+			}
+			b.do(chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+				chromedp.WaitVisible(chromedp.CSS("#account-number")))
+		}
+		login(b, password, false)
+		if got := b.text("#account-number"); got != a.Number {
+			t.Errorf("account page shows account number %q, want %q", got, a.Number)
+		}
+		if got := b.text("#fax-number"); number == "" || got != number {
+			t.Errorf("account page shows fax number %q, want %q", got, number)
+		}
+		b.screenshot("account-desktop")
+		if c := b.sessionCookie(p.URL); c == nil || !c.Session || !c.HTTPOnly {
+			t.Fatalf("remember-me off: cookie %+v, want an HttpOnly session cookie", c)
+		}
+
+		// Closing the browser ends that login.
+		b.close()
+		b = startBrowser(t, chromium, profile)
+		b.do(chromedp.Navigate(p.URL+"/account"), chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)))
+		if loc := b.location(); !strings.Contains(loc, "/login") {
+			t.Errorf("after a browser restart /account went to %s, want the login page", loc)
+		}
+
+		// With "remember me" the login survives a restart.
+		login(b, password, true)
+		c := b.sessionCookie(p.URL)
+		if c == nil || c.Session {
+			t.Fatalf("remember-me on: cookie %+v, want a persistent cookie", c)
+		}
+		if days := (c.Expires - float64(time.Now().Unix())) / 86400; math.Abs(days-30) > 1 {
+			t.Errorf("remembered cookie expires in %.1f days, want 30", days)
+		}
+		b.close()
+		b = startBrowser(t, chromium, profile)
+		b.do(chromedp.Navigate(p.URL+"/account"), chromedp.WaitVisible(chromedp.CSS("#account-number")))
+
+		// Log out: the server ends the session.
+		b.do(chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".hero")))
+		if f := b.text(".flash"); !strings.Contains(f, "logged out") {
+			t.Errorf("after logout the page says %q", f)
+		}
+		// The remembered session is gone on the server. (The first,
+		// browser-only one lingers until its idle timeout: the browser
+		// that held it was closed, not logged out.)
+		var live int
+		db.QueryRow("SELECT COUNT(*) FROM sessions WHERE subject_id = $1 AND persistent", a.ID).Scan(&live)
+		if live != 0 {
+			t.Errorf("the remembered session is still on the server after logout")
+		}
+		b.do(chromedp.Navigate(p.URL+"/account"), chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)))
+
+		// Reset the password through the emailed link.
+		b.do(chromedp.Navigate(p.URL+"/forgot"), chromedp.WaitVisible(chromedp.CSS("#email")),
+			fill(map[string]string{"email": email}),
+			chromedp.Click(chromedp.CSS(`form[action="/forgot"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(".notice")))
+		const newPassword = "brand new harbour lights"
+		b.do(chromedp.Navigate(p.URL+linkPath(t, p.Mailer.Last(t, email, "reset"))),
+			chromedp.WaitVisible(chromedp.CSS("#password_confirm")),
+			fill(map[string]string{"password": newPassword, "password_confirm": newPassword}),
+			chromedp.Click(chromedp.CSS(`form[action="/reset"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)))
+		login(b, newPassword, false)
+
+		// Dutch, at phone width.
+		b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+			chromedp.Click(chromedp.CSS(`button[name="lang"][value="nl"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`html[lang="nl"] #account-number`)))
+		if h := b.text("h1"); !strings.HasPrefix(h, "Welkom") {
+			t.Errorf("Dutch account page heading %q", h)
+		}
+		b.screenshot("account-phone-nl")
+		b.do(chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS(".hero")),
+			chromedp.Navigate(p.URL+"/register"), chromedp.WaitVisible(chromedp.CSS("#name")))
+		b.screenshot("register-phone-nl")
+		// The register page fits the phone: nothing scrolls sideways.
+		if w := run(b, chromedp.Evaluate[float64]("document.documentElement.scrollWidth")); w > 390 {
+			t.Errorf("register page is %v px wide on a 390 px phone", w)
+		}
+		_ = accounts.DefaultRemember
+	})
+}
