@@ -26,7 +26,7 @@ func TestPolicy_C5_LogsHoldNoPersonalData(t *testing.T) {
 
 		b.post("/register", e.registerForm(t, name, email)).want(t, http.StatusOK)
 		verifyToken := accountstest.Token(t, e.Mailer.Last(t, email, "verify"))
-		b.get("/verify?token=" + verifyToken).want(t, http.StatusOK)
+		b.get("/verify?token="+verifyToken).want(t, http.StatusOK)
 		b.post("/verify", url.Values{"token": {verifyToken}}).want(t, http.StatusSeeOther)
 		b.post("/login", url.Values{"email": {email}, "password": {"wrong " + password}}).want(t, http.StatusUnprocessableEntity)
 		b.post("/login", url.Values{"email": {email}, "password": {password}, "remember": {"on"}}).want(t, http.StatusSeeOther)
@@ -34,9 +34,9 @@ func TestPolicy_C5_LogsHoldNoPersonalData(t *testing.T) {
 		b.post("/logout", url.Values{}).want(t, http.StatusSeeOther)
 		b.post("/forgot", url.Values{"email": {email}}).want(t, http.StatusOK)
 		resetToken := accountstest.Token(t, e.Mailer.Last(t, email, "reset"))
-		b.get("/reset?token=" + resetToken).want(t, http.StatusOK)
+		b.get("/reset?token="+resetToken).want(t, http.StatusOK)
 		b.post("/reset", url.Values{"token": {resetToken}, "password": {"fresh " + password}, "password_confirm": {"fresh " + password}}).want(t, http.StatusSeeOther)
-		b.get("/reset?token=" + resetToken).want(t, http.StatusGone)
+		b.get("/reset?token="+resetToken).want(t, http.StatusGone)
 
 		a, err := e.Accounts.ByEmail(ctx, e.Brand.ID, email)
 		if err != nil {
