@@ -271,3 +271,63 @@ func (c *frameCollector) HandleData(dt DataType, f Field) {
 		c.cur = nil
 	}
 }
+
+// callerScript plays the calling side up to the training check: when the
+// answering SpanDSP's DIS has arrived it sends DCS, then TCF (1.5 s of
+// zeros) paced at V.29 9600 bit/s.
+type callerScript struct {
+	*recorder
+	term  *Terminal
+	clock Clock
+	cur   []byte
+	sent  bool
+}
+
+func (c *callerScript) HandleData(dt DataType, f Field) {
+	c.recorder.HandleData(dt, f)
+	switch f.Type {
+	case FieldHDLCData:
+		c.cur = append(c.cur, f.Data...)
+	case FieldHDLCFCSOK, FieldHDLCFCSOKSigEnd:
+		fr := reverse(c.cur)
+		c.cur = nil
+		if c.sent || len(fr) < 3 || fr[2]&0xfe != fcfDIS {
+			return
+		}
+		c.sent = true
+		// DCS: receive, V.29 9600, fine, 215 mm, A4, 0 ms (X bit set
+		// as the station that received DIS).
+		dcs := []byte{0xff, 0x13, fcfDCS | 1, 0x00, 0x46, 0x70}
+		c.clock.AfterFunc(75*time.Millisecond, func() {
+			c.term.SendIndicator(IndV21Preamble)
+			c.term.SendData(DataV21, FieldHDLCFCSOKSigEnd, reverse(dcs))
+			c.term.SendIndicator(IndNoSignal)
+			c.term.SendIndicator(IndV29Training9600)
+			c.term.SendData(DataV29_9600, FieldT4NonECMSigEnd, make([]byte, 9600*3/2/8))
+			c.term.SendIndicator(IndNoSignal)
+		})
+	}
+}
+
+// TestSpanDSPAcceptsOurTCF checks our pacing of non-ECM data against
+// SpanDSP's training check: after our DCS, 1.5 s of zeros sent at V.29
+// 9600 bit/s must earn a CFR (confirmation to receive), not an FTT.
+func TestSpanDSPAcceptsOurTCF(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "rx.tif")
+	peer := spandsp.StartLockstep(t, spandsp.Options{Role: spandsp.Receive, File: dst, Version: 1, ECM: false, MaxRate: 9600})
+	clock, term, rec := lockstepBridge(t, peer, 1)
+	script := &callerScript{recorder: rec, term: term, clock: clock}
+	term.h = script
+	clock.Advance(15 * time.Second)
+	if !script.sent {
+		t.Fatal("no DIS arrived")
+	}
+	frames := hdlcFrames(rec.ev)
+	const fcfCFR, fcfFTT = 0x84, 0x44
+	if findFrame(frames, fcfFTT) != nil {
+		t.Fatalf("SpanDSP rejected our TCF (FTT); frames %x", frames)
+	}
+	if findFrame(frames, fcfCFR) == nil {
+		t.Fatalf("no CFR after our DCS and TCF; frames %x", frames)
+	}
+}
