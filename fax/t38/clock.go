@@ -15,11 +15,12 @@ type Clock interface {
 	AfterFunc(d time.Duration, f func()) Timer
 }
 
-// Timer is a call scheduled with Clock.AfterFunc.
-type Timer interface {
-	// Stop cancels the call and reports whether it was still pending.
-	Stop() bool
-}
+// Timer is a call scheduled with Clock.AfterFunc; Stop cancels it and
+// reports whether it was still pending. It is an alias of the plain
+// interface type, so any clock whose AfterFunc returns
+// interface{ Stop() bool } (or an alias of it) is a Clock here without an
+// adapter.
+type Timer = interface{ Stop() bool }
 
 // SystemClock is the wall clock.
 type SystemClock struct{}
