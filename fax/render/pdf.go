@@ -32,8 +32,9 @@ const PDFMemoryLimit = 1 << 30
 
 // engine is the process-wide PDFium pool, started on first use.
 var engine struct {
-	mu   sync.Mutex
-	pool pdfium.Pool
+	mu    sync.Mutex
+	pool  pdfium.Pool
+	slots chan struct{} // one per instance in use
 }
 
 // pdfPool starts PDFium once per process. A failed start is not
@@ -75,6 +76,7 @@ func pdfPool(cacheDir string) (pdfium.Pool, error) {
 		return nil, fmt.Errorf("render: starting the PDF engine: %w", err)
 	}
 	engine.pool = pool
+	engine.slots = make(chan struct{}, runtime.GOMAXPROCS(0))
 	return pool, nil
 }
 
@@ -86,22 +88,90 @@ func WarmUp(cacheDir string) error {
 	return err
 }
 
-// renderPDF renders every page of a PDF in a fresh, sandboxed PDFium
-// instance that is killed if ctx ends first.
+// renderPDF renders every page of a PDF in sandboxed PDFium instances
+// that are killed if ctx ends first. A document of several pages is split
+// over as many instances as there are idle processors.
 func renderPDF(ctx context.Context, data []byte, opts Options) (pages []*page.Page, err error) {
 	pool, err := pdfPool(opts.CacheDir)
 	if err != nil {
 		return nil, err
 	}
+	// One slot per processor bounds the engine's memory and CPU; the
+	// first is waited for, extra ones are only taken when free.
+	select {
+	case engine.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("render: PDF: waiting for a free PDF engine: %w", ctx.Err())
+	}
+	defer func() { <-engine.slots }()
+	parent := ctx
+	defer func() {
+		if parent.Err() != nil {
+			pages, err = nil, fmt.Errorf("render: PDF: gave up after the time limit: %w", parent.Err())
+		}
+	}()
+
+	// Cancelled when one worker fails, to stop the others.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	err = withInstance(ctx, pool, func(inst pdfium.Pdfium) error {
+		doc, n, err := openPDF(inst, data, opts)
+		if err != nil {
+			return err
+		}
+		defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc})
+		pages = make([]*page.Page, n)
+		workers := 1
+	take:
+		for workers < n/2+1 && workers < cap(engine.slots) {
+			select {
+			case engine.slots <- struct{}{}:
+				workers++
+			default:
+				break take
+			}
+		}
+		errs := make(chan error, workers)
+		for k := 1; k < workers; k++ {
+			go func(k int) {
+				defer func() { <-engine.slots }()
+				errs <- withInstance(ctx, pool, func(inst pdfium.Pdfium) error {
+					doc, _, err := openPDF(inst, data, opts)
+					if err != nil {
+						return err
+					}
+					defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc})
+					return renderPDFPages(ctx, inst, doc, pages, k, workers, opts)
+				})
+			}(k)
+		}
+		errs <- renderPDFPages(ctx, inst, doc, pages, 0, workers, opts)
+		var first error
+		for k := 0; k < workers; k++ {
+			if err := <-errs; err != nil && first == nil {
+				first = err
+				cancel() // stop the other workers
+			}
+		}
+		return first
+	})
+	if err != nil {
+		return nil, err
+	}
+	return pages, nil
+}
+
+// withInstance runs fn on a PDFium instance from pool. A watchdog kills the
+// instance when ctx ends, which makes fn's calls fail promptly; a panic in
+// the binding becomes an error.
+func withInstance(ctx context.Context, pool pdfium.Pool, fn func(pdfium.Pdfium) error) (err error) {
 	inst, err := pool.GetInstanceWithContext(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("render: PDF: waiting for a free PDF engine: %w", ctx.Err())
+			return fmt.Errorf("render: PDF: waiting for a free PDF engine: %w", ctx.Err())
 		}
-		return nil, fmt.Errorf("render: PDF: %w", err)
+		return fmt.Errorf("render: PDF: %w", err)
 	}
-	// The watchdog kills the instance when ctx ends; a killed instance
-	// makes the render calls below fail promptly.
 	done := make(chan struct{})
 	killed := make(chan bool, 1)
 	go func() {
@@ -118,64 +188,65 @@ func renderPDF(ctx context.Context, data []byte, opts Options) (pages []*page.Pa
 		if !<-killed {
 			inst.Close()
 		}
-		if ctx.Err() != nil {
-			pages, err = nil, fmt.Errorf("render: PDF: gave up after the time limit: %w", ctx.Err())
-		}
 	}()
-	// A bug in the binding must not take the service down.
 	defer func() {
 		if r := recover(); r != nil {
-			pages, err = nil, fmt.Errorf("%w: the PDF engine failed: %v", ErrCorrupt, r)
+			err = fmt.Errorf("%w: the PDF engine failed: %v", ErrCorrupt, r)
 		}
 	}()
-	return renderPDFWith(ctx, inst, data, opts)
+	return fn(inst)
 }
 
-func renderPDFWith(ctx context.Context, inst pdfium.Pdfium, data []byte, opts Options) ([]*page.Page, error) {
+// openPDF loads a document and checks its page count against the limits.
+func openPDF(inst pdfium.Pdfium, data []byte, opts Options) (references.FPDF_DOCUMENT, int, error) {
 	doc, err := inst.OpenDocument(&requests.OpenDocument{File: &data})
 	if err != nil {
 		switch {
 		case errors.Is(err, pdfiumerr.ErrPassword):
-			return nil, fmt.Errorf("%w: remove the password (print it to a new PDF) and send it again", ErrEncrypted)
+			return "", 0, fmt.Errorf("%w: remove the password (print it to a new PDF) and send it again", ErrEncrypted)
 		case errors.Is(err, pdfiumerr.ErrSecurity):
-			return nil, fmt.Errorf("%w with an encryption PDFium does not support; save it without encryption", ErrEncrypted)
+			return "", 0, fmt.Errorf("%w with an encryption PDFium does not support; save it without encryption", ErrEncrypted)
 		}
-		return nil, fmt.Errorf("%w: PDF: %v", ErrCorrupt, err)
+		return "", 0, fmt.Errorf("%w: PDF: %v", ErrCorrupt, err)
 	}
-	defer inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
-
 	cnt, err := inst.FPDF_GetPageCount(&requests.FPDF_GetPageCount{Document: doc.Document})
+	switch {
+	case err != nil:
+		err = fmt.Errorf("%w: PDF page count: %v", ErrCorrupt, err)
+	case cnt.PageCount <= 0:
+		err = fmt.Errorf("%w (the PDF has an empty page tree)", ErrNoPages)
+	case cnt.PageCount > opts.MaxPages:
+		err = fmt.Errorf("%w: the PDF has %d pages, the limit is %d; split it", ErrTooManyPages, cnt.PageCount, opts.MaxPages)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: PDF page count: %v", ErrCorrupt, err)
+		inst.FPDF_CloseDocument(&requests.FPDF_CloseDocument{Document: doc.Document})
+		return "", 0, err
 	}
-	if cnt.PageCount <= 0 {
-		return nil, fmt.Errorf("%w (the PDF has an empty page tree)", ErrNoPages)
-	}
-	if cnt.PageCount > opts.MaxPages {
-		return nil, fmt.Errorf("%w: the PDF has %d pages, the limit is %d; split it", ErrTooManyPages, cnt.PageCount, opts.MaxPages)
-	}
+	return doc.Document, cnt.PageCount, nil
+}
 
+// renderPDFPages renders pages first, first+step, ... into out, through one
+// grey bitmap reused for every page.
+func renderPDFPages(ctx context.Context, inst pdfium.Pdfium, doc references.FPDF_DOCUMENT, out []*page.Page, first, step int, opts Options) error {
 	W, H := opts.size()
 	bm, err := inst.FPDFBitmap_CreateEx(&requests.FPDFBitmap_CreateEx{
 		Width: W, Height: H, Format: enums.FPDF_BITMAP_FORMAT_GRAY, Pointer: uint64(0),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("render: PDF: page bitmap: %w", err)
+		return fmt.Errorf("render: PDF: page bitmap: %w", err)
 	}
 	defer inst.FPDFBitmap_Destroy(&requests.FPDFBitmap_Destroy{Bitmap: bm.Bitmap})
-
-	pages := make([]*page.Page, 0, cnt.PageCount)
-	for i := 0; i < cnt.PageCount; i++ {
+	for i := first; i < len(out); i += step {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return err
 		}
-		p, err := renderPDFPage(inst, doc.Document, bm.Bitmap, i, opts)
+		p, err := renderPDFPage(inst, doc, bm.Bitmap, i, opts)
 		if err != nil {
-			return nil, fmt.Errorf("render: PDF page %d: %w", i+1, err)
+			return fmt.Errorf("render: PDF page %d: %w", i+1, err)
 		}
-		pages = append(pages, p)
+		out[i] = p
 	}
-	return pages, nil
+	return nil
 }
 
 // renderPDFPage draws one page into the shared grey bitmap and converts it.
