@@ -129,11 +129,11 @@ func (d *Decoder) ReadRow(dst []byte) error {
 
 // accept makes the freshly decoded row the reference for the next one.
 func (d *Decoder) accept() {
+	d.refN = len(d.cur)
 	for range sentinels {
 		d.cur = append(d.cur, int32(d.width))
 	}
 	d.ref, d.cur = d.cur, d.ref
-	d.refN, d.curN = d.curN, 0
 	d.badRun = 0
 }
 
@@ -235,130 +235,171 @@ func (d *Decoder) resync() {
 
 // addChange appends a changing element; two at the same position cancel,
 // which is how a zero-length run in the middle of a row decodes.
-func addChange(ch []int32, n *int, x int32) []int32 {
-	if *n > 0 && ch[*n-1] == x {
-		*n--
-		return ch[:*n]
+func addChange(ch []int32, x int32) []int32 {
+	if n := len(ch); n > 0 && ch[n-1] == x {
+		return ch[:n-1]
 	}
-	*n++
 	return append(ch, x)
 }
 
+// The hot decoding loops keep the bit accumulator in local variables, which
+// the compiler holds in registers, and write it back when they return.
+
+// fill tops up a local copy of the accumulator.
+func (b *bitReader) fill(acc uint64, n uint) (uint64, uint) {
+	b.acc, b.n = acc, n
+	b.refill()
+	return b.acc, b.n
+}
+
 // readRun reads the codes of one run of the given colour.
-func (d *Decoder) readRun(black bool) (int, error) {
-	br := &d.br
+func (d *Decoder) readRun(acc uint64, n uint, black bool) (int, uint64, uint, error) {
 	run := 0
 	for {
+		if n < blackBits {
+			acc, n = d.br.fill(acc, n)
+		}
 		var e uint16
 		if black {
-			e = blackTable[br.peek(blackBits)]
+			e = blackTable[acc>>(64-blackBits)]
 		} else {
-			e = whiteTable[br.peek(whiteBits)]
+			e = whiteTable[acc>>(64-whiteBits)]
 		}
+		l := uint(e >> 12)
 		if e == 0 {
-			return 0, errCode
+			if n == 0 {
+				return 0, acc, n, errEnd
+			}
+			return 0, acc, n, errCode
 		}
-		br.skip(uint(e >> 12))
+		if l > n {
+			return 0, acc, n, errEnd
+		}
+		acc <<= l
+		n -= l
 		r := int(e & 0xfff)
 		run += r
 		if r < 64 {
-			return run, nil
+			return run, acc, n, nil
 		}
 		if run > d.width {
-			return 0, errOverflow
+			return 0, acc, n, errOverflow
 		}
 	}
 }
 
 // decode1D decodes an MH row into cur.
 func (d *Decoder) decode1D() error {
-	d.cur, d.curN = d.cur[:0], 0
+	acc, n := d.br.acc, d.br.n
+	cur := d.cur[:0]
 	x, black := 0, false
+	var err error
 	for {
-		run, err := d.readRun(black)
+		var run int
+		run, acc, n, err = d.readRun(acc, n, black)
 		if err != nil {
-			return err
+			break
 		}
 		x += run
 		if x > d.width {
-			return errOverflow
+			err = errOverflow
+			break
 		}
 		if x == d.width {
-			return nil
+			break
 		}
-		d.cur = addChange(d.cur, &d.curN, int32(x))
+		cur = addChange(cur, int32(x))
 		black = !black
 	}
+	d.br.acc, d.br.n = acc, n
+	d.cur = cur
+	return err
 }
 
 // decode2D decodes an MR or MMR row against ref into cur.
 func (d *Decoder) decode2D() error {
-	br := &d.br
+	acc, n, err := d.decode2DBits(d.br.acc, d.br.n)
+	d.br.acc, d.br.n = acc, n
+	return err
+}
+
+func (d *Decoder) decode2DBits(acc uint64, n uint) (uint64, uint, error) {
 	ref := d.ref
+	cur := d.cur[:0]
+	defer func() { d.cur = cur }()
 	width := int32(d.width)
-	d.cur, d.curN = d.cur[:0], 0
 	a0 := int32(-1)
 	black := false
 	j := 0
 	for a0 < width {
-		for j > 0 && ref[j-1] > a0 {
+		// b1 is the first changing element of ref right of a0 with the
+		// colour opposite a0's (even entries start black). a0 only moves
+		// right, so the search resumes where it stopped, at most one
+		// entry back.
+		if j > 0 && ref[j-1] > a0 {
 			j--
 		}
-		for ref[j] <= a0 && ref[j] < width {
+		// The sentinels equal width > a0 and end the search; the parity
+		// step may move onto the next sentinel.
+		for ref[j] <= a0 {
 			j++
 		}
-		if (j&1 == 1) != black && ref[j] < width {
+		if (j&1 == 1) != black {
 			j++
 		}
 		b1 := ref[j]
-		e := modeTable[br.peek(modeBits)]
-		mode := e >> 4
-		br.skip(uint(e & 15))
-		switch mode {
+		if n < modeBits {
+			acc, n = d.br.fill(acc, n)
+		}
+		e := modeTable[acc>>(64-modeBits)]
+		l := uint(e & 15)
+		if l > n {
+			return acc, n, errEnd
+		}
+		acc <<= l
+		n -= l
+		switch mode := e >> 4; mode {
 		case modePass:
 			a0 = ref[j+1]
 		case modeHoriz:
-			r1, err := d.readRun(black)
-			if err != nil {
-				return err
+			var r1, r2 int
+			var err error
+			if r1, acc, n, err = d.readRun(acc, n, black); err != nil {
+				return acc, n, err
 			}
-			r2, err := d.readRun(!black)
-			if err != nil {
-				return err
+			if r2, acc, n, err = d.readRun(acc, n, !black); err != nil {
+				return acc, n, err
 			}
 			a1 := max(a0, 0) + int32(r1)
 			a2 := a1 + int32(r2)
 			if a2 > width {
-				return errOverflow
+				return acc, n, errOverflow
 			}
 			if a1 < width {
-				d.cur = addChange(d.cur, &d.curN, a1)
+				cur = addChange(cur, a1)
 			}
 			if a2 < width {
-				d.cur = addChange(d.cur, &d.curN, a2)
+				cur = addChange(cur, a2)
 			}
 			a0 = a2
 		case modeInvalid:
-			if br.past {
-				return errEnd
+			if n == 0 {
+				return acc, n, errEnd
 			}
-			return errCode
+			return acc, n, errCode
 		default:
 			a1 := b1 + int32(mode) - modeV0
 			if a1 <= a0 || a1 > width {
-				return errOrder
+				return acc, n, errOrder
 			}
 			if a1 < width {
-				d.cur = addChange(d.cur, &d.curN, a1)
+				cur = addChange(cur, a1)
 			}
 			a0 = a1
 			black = !black
 		}
 	}
-	if br.past {
-		return errEnd
-	}
-	return nil
+	return acc, n, nil
 }
 
 // DecodePage decodes a whole coded page of the given width. The page gets
