@@ -23,18 +23,17 @@ import (
 
 // Config is the service configuration.
 type Config struct {
-	Listen     string // HTTP listen address
-	BaseURL    string // public URL of the portal, for links in email
-	DataDir    string
-	Database   string // database URL: sqlite path or postgres:// URL
-	BlobDir    string
-	MasterKey  string // path of the master key file
-	LogLevel   string
-	LogFormat  string // text or json
-	TLSCert    string
-	TLSKey     string
-	BehindTLS  bool // a TLS-terminating proxy sits in front: cookies are Secure
-	LogHashKey string
+	Listen    string // HTTP listen address
+	BaseURL   string // public URL of the portal, for links in email
+	DataDir   string
+	Database  string // database URL: sqlite path or postgres:// URL
+	BlobDir   string
+	MasterKey string // path of the master key file
+	LogLevel  string
+	LogFormat string // text or json
+	TLSCert   string
+	TLSKey    string
+	BehindTLS bool // a TLS-terminating proxy sits in front: cookies are Secure
 
 	BrandHost    string // host name of the default brand
 	FaxDomain    string // email-to-fax domain of the default brand
@@ -89,7 +88,6 @@ var settings = []setting{
 	str("master-key-file", "", "file holding the 32-byte master key, created if missing (default: <data-dir>/master.key)", func(c *Config) *string { return &c.MasterKey }),
 	str("log-level", "info", "log level: debug, info, warn or error", func(c *Config) *string { return &c.LogLevel }),
 	str("log-format", "text", "log format: text or json", func(c *Config) *string { return &c.LogFormat }),
-	str("log-hash-key", "", "secret key for hashing client addresses in logs (default: derived from the master key)", func(c *Config) *string { return &c.LogHashKey }),
 	str("tls-cert", "", "TLS certificate file; with --tls-key the portal serves HTTPS", func(c *Config) *string { return &c.TLSCert }),
 	str("tls-key", "", "TLS private key file", func(c *Config) *string { return &c.TLSKey }),
 	boolean("behind-tls", false, "a TLS-terminating proxy serves the portal: mark cookies Secure", func(c *Config) *bool { return &c.BehindTLS }),
@@ -264,4 +262,36 @@ func (c *Config) validate() error {
 		errs = append(errs, fmt.Errorf("--demo-numbers %q must be an E.164 prefix starting with +", c.DemoNumbers))
 	}
 	return errors.Join(errs...)
+}
+
+// Reference returns the configuration reference in Markdown: every setting
+// with its flag, environment variable, default and meaning. The file
+// docs/configuration.md is this text; a test keeps the two equal.
+func Reference() string {
+	var c Config
+	var file string
+	fs := FlagSet("serve", &c, &file)
+	var b strings.Builder
+	b.WriteString("# Configuration reference\n\n")
+	b.WriteString("Every setting of `faxhaven serve` (and of `migrate` and `admin`, which read the same\n")
+	b.WriteString("database settings). A setting comes from its flag, else its environment variable,\n")
+	b.WriteString("else the config file named by `--config` or `FAXHAVEN_CONFIG` (lines of\n")
+	b.WriteString("`name = value`, `#` starts a comment), else its default. With no settings at all\n")
+	b.WriteString("Faxhaven runs on one machine: SQLite and blobs in `./data`, demo numbers on the\n")
+	b.WriteString("loopback carrier, mail kept in the local outbox.\n\n")
+	b.WriteString("This file is generated from the settings table in `internal/config`;\n")
+	b.WriteString("`go test ./internal/config -update` rewrites it.\n\n")
+	b.WriteString("| flag | environment | default | meaning |\n| --- | --- | --- | --- |\n")
+	fs.VisitAll(func(f *flag.Flag) {
+		env := EnvName(f.Name)
+		if f.Name == "config" {
+			env = "FAXHAVEN_CONFIG"
+		}
+		def := "`" + f.DefValue + "`"
+		if f.DefValue == "" {
+			def = "(empty)"
+		}
+		fmt.Fprintf(&b, "| `--%s` | `%s` | %s | %s |\n", f.Name, env, def, f.Usage)
+	})
+	return b.String()
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -79,5 +80,24 @@ func TestHelpListsEverySettingWithDefault(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "default 127.0.0.1:8080") {
 		t.Error("help does not show defaults")
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite docs/configuration.md")
+
+func TestReferenceDocIsCurrent(t *testing.T) {
+	path := filepath.Join("..", "..", "docs", "configuration.md")
+	want := Reference()
+	if *update {
+		if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Fatal("docs/configuration.md is out of date; run go test ./internal/config -update")
 	}
 }
