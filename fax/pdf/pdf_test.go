@@ -199,21 +199,38 @@ func render(t *testing.T, pdftoppm, file string, n int, res page.Resolution) *pa
 
 func readPBM(t *testing.T, data []byte) *page.Page {
 	t.Helper()
-	// pdftoppm writes "P4\n<width> <height>\n" and the pixels.
-	parts := bytes.SplitN(data, []byte("\n"), 3)
-	var w, h int
-	if len(parts) != 3 || string(parts[0]) != "P4" {
+	// "P4", then width and height, each field possibly preceded by
+	// comment lines (Ghostscript writes one), then one whitespace byte.
+	var dims []int
+	i := 2
+	if !bytes.HasPrefix(data, []byte("P4")) {
 		t.Fatal("not a raw PBM")
 	}
-	if _, err := fmt.Sscanf(string(parts[1]), "%d %d", &w, &h); err != nil {
-		t.Fatalf("not a raw PBM: %v", err)
+	for len(dims) < 2 && i < len(data) {
+		switch c := data[i]; {
+		case c == '#':
+			for i < len(data) && data[i] != '\n' {
+				i++
+			}
+		case c >= '0' && c <= '9':
+			v := 0
+			for ; i < len(data) && data[i] >= '0' && data[i] <= '9'; i++ {
+				v = v*10 + int(data[i]-'0')
+			}
+			dims = append(dims, v)
+		default:
+			i++
+		}
 	}
-	n := len(data) - len(parts[2])
+	if len(dims) < 2 {
+		t.Fatal("PBM header is incomplete")
+	}
+	w, h := dims[0], dims[1]
 	p, err := page.New(w, h, page.Fine)
 	if err != nil {
 		t.Fatal(err)
 	}
-	copy(p.Bits, data[n:])
+	copy(p.Bits, data[i+1:])
 	if w&7 != 0 {
 		for y := 0; y < h; y++ {
 			p.Bits[(y+1)*p.Stride-1] &= byte(0xff << uint(8-w&7))
@@ -256,5 +273,65 @@ func TestFromTIFF(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestGhostscript renders with a second, independent PDF interpreter.
+func TestGhostscript(t *testing.T) {
+	gs := needPeer(t, "gs", "ghostscript")
+	dir := t.TempDir()
+	for _, c := range cases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			file := filepath.Join(dir, c.name+".pdf")
+			if err := os.WriteFile(file, encodePDF(t, []testCase{c}), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, c.name+".pbm")
+			cmd := exec.Command(gs, "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pbmraw",
+				fmt.Sprintf("-r%gx%g", c.page.Res.X, c.page.Res.Y), "-o", out, file)
+			if msg, err := cmd.CombinedOutput(); err != nil || len(msg) > 0 {
+				t.Fatalf("gs: %v\n%s", err, msg)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := readPBM(t, data); !got.Equal(c.page) {
+				t.Fatalf("rendered %dx%d pixels differ from the %dx%d page", got.Width, got.Height, c.page.Width, c.page.Height)
+			}
+		})
+	}
+}
+
+// TestFromTIFFMinIsBlack converts a min-is-black Group 4 file (written by
+// ImageMagick), which cannot be wrapped as is.
+func TestFromTIFFMinIsBlack(t *testing.T) {
+	convert := needPeer(t, "convert", "imagemagick")
+	pdftoppm := needPeer(t, "pdftoppm", "poppler-utils")
+	dir := t.TempDir()
+	p := cases(t)[0].page
+	src := filepath.Join(dir, "p.pbm")
+	if err := os.WriteFile(src, append(fmt.Appendf(nil, "P4\n%d %d\n", p.Width, p.Height), p.Bits...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tif := filepath.Join(dir, "p.tif")
+	if msg, err := exec.Command(convert, src, "-define", "quantum:polarity=min-is-black", "-compress", "Group4",
+		"-density", "204x196", "-units", "PixelsPerInch", tif).CombinedOutput(); err != nil {
+		t.Fatalf("convert: %v\n%s", err, msg)
+	}
+	data, err := os.ReadFile(tif)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := FromTIFF(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "p.pdf")
+	if err := os.WriteFile(file, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := render(t, pdftoppm, file, 1, p.Res); !got.Equal(p) {
+		t.Fatal("rendered pixels differ")
 	}
 }

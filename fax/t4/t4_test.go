@@ -249,3 +249,55 @@ func TestCCITTPeer(t *testing.T) {
 		}
 	}
 }
+
+// eolEnds returns the bit positions where EOLs (eleven or more zeros and
+// a one) end, given the stream as a bit string.
+func eolEnds(bits string) []int {
+	var ends []int
+	zeros := 0
+	for i := 0; i < len(bits); i++ {
+		if bits[i] == '0' {
+			zeros++
+			continue
+		}
+		if zeros >= 11 {
+			ends = append(ends, i)
+		}
+		zeros = 0
+	}
+	return ends
+}
+
+// TestFillOptions checks MinRowBits and AlignEOL on the coded bits.
+func TestFillOptions(t *testing.T) {
+	p, err := t4test.Page("text", 1728, 40, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []Options{
+		{Format: MH, EOL: true, MinRowBits: 1000},
+		{Format: MR, K: 2, EOL: true, MinRowBits: 700, AlignEOL: true},
+		{Format: MH, EOL: true, AlignEOL: true},
+	} {
+		data, err := EncodePage(p, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ends := eolEnds(bitString(data))
+		if len(ends) != p.Height {
+			t.Fatalf("%+v: %d EOLs, want %d", o, len(ends), p.Height)
+		}
+		for i, e := range ends {
+			if o.AlignEOL && e%8 != 7 {
+				t.Errorf("%+v: EOL %d ends at bit %d, not on a byte boundary", o, i, e)
+			}
+			// A row runs from its EOL's first bit to the next EOL's
+			// first bit; fill sits before the next EOL.
+			if i > 0 && o.MinRowBits > 0 {
+				if n := (e - 11) - (ends[i-1] - 11); n < o.MinRowBits {
+					t.Errorf("%+v: row %d has %d bits, want at least %d", o, i-1, n, o.MinRowBits)
+				}
+			}
+		}
+	}
+}

@@ -137,7 +137,8 @@ func TestReadLibtiffFiles(t *testing.T) {
 		{"-c", "g3:2d:fill"}, {"-c", "g4"}, {"-c", "g4", "-r", "16"}, {"-c", "g3:2d", "-r", "7"},
 		{"-c", "none", "-r", "5"}, {"-c", "none", "-f", "lsb2msb"}, {"-c", "packbits", "-f", "lsb2msb"},
 		{"-c", "g3", "-f", "lsb2msb"}, {"-c", "g3:2d:fill", "-f", "lsb2msb"}, {"-c", "g4", "-f", "lsb2msb"},
-		{"-c", "g4", "-B"}, {"-c", "g3:2d", "-B"},
+		{"-c", "g4", "-B"}, {"-c", "g3:2d", "-B"}, {"-c", "lzw"}, {"-c", "zip"}, {"-c", "lzw", "-f", "lsb2msb"},
+		{"-c", "zip", "-r", "9"},
 	}
 	for _, v := range variants {
 		name := strings.Join(v, "")
@@ -223,5 +224,35 @@ func TestReadGhostscriptFiles(t *testing.T) {
 				t.Fatal("page one is blank; the test document did not render")
 			}
 		})
+	}
+}
+
+// TestReadImageMagickFiles reads min-is-black files, which libtiff's tools
+// do not make, written by ImageMagick from a PBM of our page.
+func TestReadImageMagickFiles(t *testing.T) {
+	convert := needPeer(t, "convert", "imagemagick")
+	dir := t.TempDir()
+	p := testPages(t)[3] // odd width, so row padding matters
+	src := filepath.Join(dir, "src.pbm")
+	pbm := append(fmt.Appendf(nil, "P4\n%d %d\n", p.Width, p.Height), p.Bits...)
+	if err := os.WriteFile(src, pbm, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{"Group4", "Fax", "None", "LZW", "Zip"} {
+		for _, polarity := range []string{"min-is-black", "min-is-white"} {
+			t.Run(c+"-"+polarity, func(t *testing.T) {
+				out := filepath.Join(dir, c+polarity+".tif")
+				run(t, convert, src, "-define", "quantum:polarity="+polarity, "-compress", c, out)
+				data, err := os.ReadFile(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := Read(data, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				samePages(t, got, []*page.Page{p})
+			})
+		}
 	}
 }

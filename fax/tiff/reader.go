@@ -1,6 +1,8 @@
 package tiff
 
 import (
+	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/faxhaven/faxhaven/fax/page"
 	"github.com/faxhaven/faxhaven/fax/t4"
+	"golang.org/x/image/tiff/lzw"
 )
 
 // ReadOptions bound what a file may make the reader allocate. The zero
@@ -266,12 +269,15 @@ func (r *Reader) parseIFD(off uint32, n int) (*pageInfo, uint32, error) {
 		return nil, 0, errPage(n, "fill order %d is invalid (want 1 or 2)", fill)
 	}
 	switch p.comp {
-	case None, CCITTRLE, CCITTFax3, CCITTFax4, PackBits:
+	case None, CCITTRLE, CCITTFax3, CCITTFax4, PackBits, LZW, Deflate, deflateOld:
 	default:
 		return nil, 0, errPage(n, "compression %d (%v) is not a bilevel fax format; convert the image to PNG or PDF first", uint16(p.comp), p.comp)
 	}
 	if p.comp == CCITTFax3 && p.t4opts&t4OptUnc != 0 || p.comp == CCITTFax4 && one(tagT6Options, 0)&t4OptUnc != 0 {
 		return nil, 0, errPage(n, "CCITT uncompressed mode is not supported; re-save the image with plain Group 3 or Group 4 compression")
+	}
+	if pred := one(tagPredictor, 1); pred != 1 {
+		return nil, 0, errPage(n, "predictor %d is not defined for bilevel images; the file is damaged", pred)
 	}
 	if _, tiled := fields[tagTileWidth]; tiled {
 		return nil, 0, errPage(n, "tiled images are not supported; save the image in strips (for example with tiffcp -s)")
@@ -392,6 +398,13 @@ func (r *Reader) Page(i int) (*page.Page, error) {
 			if err := unpackBits(dst, data); err != nil {
 				return nil, errPage(p.n, "strip %d: %v", s, err)
 			}
+		case LZW, Deflate, deflateOld:
+			if p.lsbFirst {
+				data = reversed(data)
+			}
+			if err := inflate(dst, data, p.comp); err != nil {
+				return nil, errPage(p.n, "strip %d: %v", s, err)
+			}
 		default:
 			o := p.codingOptions()
 			o.Rows = rows
@@ -403,7 +416,7 @@ func (r *Reader) Page(i int) (*page.Page, error) {
 	}
 	if p.minIsBlack {
 		invert(pg)
-	} else if p.width&7 != 0 && (p.comp == None || p.comp == PackBits) {
+	} else if p.width&7 != 0 && p.comp != CCITTRLE && p.comp != CCITTFax3 && p.comp != CCITTFax4 {
 		clearPadding(pg)
 	}
 	return pg, nil
@@ -458,6 +471,25 @@ func (r *Reader) Coded(i int) (*t4.CodedPage, error) {
 	}
 	c.Stats = p.stats
 	return c, nil
+}
+
+// inflate decompresses an LZW or Deflate strip into dst, which it fills
+// exactly; it never reads more than dst holds, whatever the data claims.
+func inflate(dst, src []byte, c Compression) error {
+	var r io.ReadCloser
+	if c == LZW {
+		r = lzw.NewReader(bytes.NewReader(src), lzw.MSB, 8)
+	} else {
+		var err error
+		if r, err = zlib.NewReader(bytes.NewReader(src)); err != nil {
+			return fmt.Errorf("%v data: %w; the file is damaged", c, err)
+		}
+	}
+	defer r.Close()
+	if n, err := io.ReadFull(r, dst); err != nil {
+		return fmt.Errorf("%v data ends after %d of %d bytes (%v); the file is truncated or damaged", c, n, len(dst), err)
+	}
+	return nil
 }
 
 // unpackBits decodes PackBits data into dst, which it fills exactly.

@@ -2,8 +2,8 @@
 // users produce them, and writes TIFF Class F, the TIFF profile for fax
 // (TIFF 6.0 with the Class F technical note).
 //
-// The reader accepts uncompressed, PackBits, CCITT RLE, Group 3 (1-D and
-// 2-D) and Group 4 data in strips, both byte orders and both fill orders,
+// The reader accepts uncompressed, PackBits, LZW, Deflate, CCITT RLE,
+// Group 3 (1-D and 2-D) and Group 4 data in strips, both byte orders and both fill orders,
 // and bounds what a file may make it allocate. Coded fax data can be read
 // and written without decoding it, so received pages are stored, and
 // wrapped in PDF, exactly as they came off the line.
@@ -20,7 +20,11 @@ const (
 	CCITTRLE  Compression = 2 // MH without EOLs, rows byte aligned
 	CCITTFax3 Compression = 3 // T.4 MH or MR with EOLs
 	CCITTFax4 Compression = 4 // T.6 MMR
+	LZW       Compression = 5
+	Deflate   Compression = 8
 	PackBits  Compression = 32773
+
+	deflateOld Compression = 32946 // Deflate under its pre-TIFF-6 number
 )
 
 // String names a compression, including ones this package does not read.
@@ -36,11 +40,11 @@ func (c Compression) String() string {
 		return "CCITT Group 4"
 	case PackBits:
 		return "PackBits"
-	case 5:
+	case LZW:
 		return "LZW"
 	case 6, 7:
 		return "JPEG"
-	case 8, 32946:
+	case Deflate, deflateOld:
 		return "Deflate"
 	case 32771:
 		return "CCITT RLEW"
@@ -76,6 +80,7 @@ const (
 	tagXResolution       = 282
 	tagYResolution       = 283
 	tagPlanarConfig      = 284
+	tagPredictor         = 317
 	tagT4Options         = 292
 	tagT6Options         = 293
 	tagResolutionUnit    = 296
