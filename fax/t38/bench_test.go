@@ -3,6 +3,8 @@ package t38
 import (
 	"math/rand"
 	"testing"
+
+	"github.com/faxhaven/faxhaven/fax/internal/spandsp"
 )
 
 func benchIFP() IFP {
@@ -56,4 +58,14 @@ func BenchmarkUDPTLRedundancy2(b *testing.B) {
 
 func BenchmarkUDPTLFEC3x3(b *testing.B) {
 	benchUDPTL(b, EncoderConfig{Recovery: RecoveryFEC, Span: 3, Entries: 3})
+}
+
+// BenchmarkSpanDSPAnchor times the same packet through SpanDSP's t38_core
+// (encode, then decode with no-op handlers) in the same run, as the anchor
+// for BenchmarkIFPEncode and BenchmarkIFPDecode. Its ns/op is the process
+// overhead; read the spandsp-*-ns/op metrics.
+func BenchmarkSpanDSPAnchor(b *testing.B) {
+	r := spandsp.BenchIFP(b, max(b.N, 1000))
+	b.ReportMetric(r.EncodeNs, "spandsp-encode-ns/op")
+	b.ReportMetric(r.DecodeNs, "spandsp-decode-ns/op")
 }

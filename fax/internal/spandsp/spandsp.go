@@ -430,3 +430,24 @@ func (w *logWriter) stop() {
 	w.stopped = true
 	w.mu.Unlock()
 }
+
+// IFPTiming is SpanDSP's own cost of one IFP encode and one decode.
+type IFPTiming struct {
+	EncodeNs float64 `json:"encode_ns"`
+	DecodeNs float64 `json:"decode_ns"`
+}
+
+// BenchIFP times n encodes and n decodes of a 54-byte V.17 non-ECM data
+// IFP packet with SpanDSP's t38_core, as an anchor for our benchmarks.
+func BenchIFP(t testing.TB, n int) IFPTiming {
+	t.Helper()
+	out, err := exec.Command(Peer(t), "bench", strconv.Itoa(n)).Output()
+	if err != nil {
+		t.Fatalf("SpanDSP bench: %v", err)
+	}
+	var r IFPTiming
+	if err := json.Unmarshal(bytes.TrimSpace(out), &r); err != nil {
+		t.Fatalf("SpanDSP bench: bad output %q: %v", out, err)
+	}
+	return r
+}

@@ -10,6 +10,8 @@
  *   peer make OUT.tif PAGES        write a test document (1728 px, fine)
  *   peer compare A.tif B.tif       compare two documents pixel for pixel
  *   peer run [options]             run a T.38 terminal for one call
+ *   peer bench N                   time N IFP encodes and N decodes
+ *                                  (a 54-byte V.17 non-ECM data packet)
  *
  * Run options:
  *   -role send|recv   -file F.tif   -ecm 0|1   -rate 14400|9600|4800
@@ -553,6 +555,56 @@ static int compare(const char *a, const char *b)
     return 0;
 }
 
+/* ---- IFP codec timing, the anchor for Faxhaven's IFP benchmarks ---- */
+
+static uint8_t bench_pkt[256];
+static int bench_len;
+
+static int bench_tx(t38_core_state_t *s, void *user_data, const uint8_t *buf, int len, int count)
+{
+    memcpy(bench_pkt, buf, len);
+    bench_len = len;
+    return 0;
+}
+
+static int bench_rx_ind(t38_core_state_t *s, void *user_data, int indicator)
+{
+    return 0;
+}
+
+static int bench_rx_data(t38_core_state_t *s, void *user_data, int data_type, int field_type, const uint8_t *buf, int len)
+{
+    return 0;
+}
+
+static int bench_rx_missing(t38_core_state_t *s, void *user_data, int rx_seq_no, int expected_seq_no)
+{
+    return 0;
+}
+
+static int bench(long n)
+{
+    t38_core_state_t *tx = t38_core_init(NULL, bench_rx_ind, bench_rx_data, bench_rx_missing, NULL, bench_tx, NULL);
+    t38_core_state_t *rx = t38_core_init(NULL, bench_rx_ind, bench_rx_data, bench_rx_missing, NULL, bench_tx, NULL);
+    uint8_t data[54];
+    double t0, t1, t2;
+    long i;
+
+    for (i = 0; i < (long) sizeof(data); i++)
+        data[i] = (uint8_t) (i * 37);
+    t38_set_t38_version(tx, 2);
+    t38_set_t38_version(rx, 2);
+    t0 = now();
+    for (i = 0; i < n; i++)
+        t38_core_send_data(tx, T38_DATA_V17_14400, T38_FIELD_T4_NON_ECM_DATA, data, sizeof(data), T38_PACKET_CATEGORY_IMAGE_DATA);
+    t1 = now();
+    for (i = 0; i < n; i++)
+        t38_core_rx_ifp_packet(rx, bench_pkt, bench_len, (uint16_t) i);
+    t2 = now();
+    printf("{\"encode_ns\":%.2f,\"decode_ns\":%.2f}\n", (t1 - t0) * 1e9 / n, (t2 - t1) * 1e9 / n);
+    return 0;
+}
+
 static int parse_compress(const char *s)
 {
     int c = 0;
@@ -581,6 +633,8 @@ int main(int argc, char **argv)
         return make(argv[2], atoi(argv[3]));
     if (argc >= 4 && strcmp(argv[1], "compare") == 0)
         return compare(argv[2], argv[3]);
+    if (argc >= 3 && strcmp(argv[1], "bench") == 0)
+        return bench(atol(argv[2]) > 0 ? atol(argv[2]) : 1);
     if (argc < 2 || strcmp(argv[1], "run") != 0)
         die("usage: peer make|compare|run ...");
     for (i = 2; i < argc; i++) {
