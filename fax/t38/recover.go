@@ -143,7 +143,7 @@ func copyAll(in [][]byte) [][]byte {
 
 // store records the IFP packet at ext if it is still wanted.
 func (d *Decoder) store(ext int64, ifp []byte, recovered bool) {
-	if ext < d.next || ext < d.base {
+	if ext < d.next {
 		return
 	}
 	if _, ok := d.pending[ext]; ok {
@@ -152,11 +152,13 @@ func (d *Decoder) store(ext int64, ifp []byte, recovered bool) {
 	d.pending[ext] = slot{ifp: append([]byte(nil), ifp...), recovered: recovered}
 }
 
-// known returns the packet at ext if it is known, treating packets from
-// before the stream began as empty.
+// known returns the packet at ext if it is known. Packets from before the
+// first one received are unknown: they may have been sent and lost, so
+// parity over them cannot be trusted. (Encoders wind FEC up at the start
+// of a stream, so no parity needs them.)
 func (d *Decoder) known(ext int64) ([]byte, bool) {
 	if ext < d.base {
-		return nil, true
+		return nil, false
 	}
 	if s, ok := d.pending[ext]; ok {
 		return s.ifp, true
@@ -196,7 +198,7 @@ func (d *Decoder) repair() {
 						x[j] ^= o[j]
 					}
 				}
-				if x = d.trim(x); len(x) > 0 {
+				if x = d.trim(x); x != nil {
 					d.pending[missing] = slot{ifp: x, recovered: true}
 					progress = true
 				}
@@ -207,17 +209,21 @@ func (d *Decoder) repair() {
 
 // trim cuts the zero padding that parity leaves after a rebuilt packet
 // shorter than the longest one it was coded with. IFP packets delimit
-// themselves, so the packet ends where its decoding ends.
+// themselves, so the packet ends where its decoding ends. A rebuilt packet
+// that does not decode, or has anything but zeros after its end, means the
+// parity did not match what was received: trim returns nil and the packet
+// stays missing rather than being delivered wrong.
 func (d *Decoder) trim(x []byte) []byte {
-	if _, n, err := decodeIFPPrefix(x, d.cfg.Version); err == nil {
-		for _, c := range x[n:] {
-			if c != 0 {
-				return x
-			}
-		}
-		return x[:n]
+	_, n, err := decodeIFPPrefix(x, d.cfg.Version)
+	if err != nil {
+		return nil
 	}
-	return x
+	for _, c := range x[n:] {
+		if c != 0 {
+			return nil
+		}
+	}
+	return x[:n]
 }
 
 func (d *Decoder) deliver(flush bool) []Delivery {
