@@ -2,6 +2,7 @@ package accounts_test
 
 import (
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -315,4 +316,25 @@ func TestTruncateIP(t *testing.T) {
 			t.Errorf("TruncateIP(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
+}
+
+// FuzzTruncateIP checks that whatever a client sends as its address, the
+// logged form never carries the host part of it.
+func FuzzTruncateIP(f *testing.F) {
+	for _, s := range []string{"192.0.2.77", "[2001:db8::1]:80", "::ffff:10.1.2.3", "fe80::1%eth0", "1.2.3.4:5", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := accounts.TruncateIP(s)
+		if got == "invalid" {
+			return
+		}
+		p, err := netip.ParsePrefix(got)
+		if err != nil {
+			t.Fatalf("TruncateIP(%q) = %q, not a prefix", s, got)
+		}
+		if want := map[bool]int{true: 24, false: 48}[p.Addr().Is4()]; p.Bits() != want || p.Masked() != p {
+			t.Fatalf("TruncateIP(%q) = %q, want a /%d network", s, got, want)
+		}
+	})
 }

@@ -284,8 +284,15 @@ func (s *Server) requireStaff(h http.HandlerFunc) http.HandlerFunc {
 // localPath returns next if it is a path on this site, else "/account".
 // It keeps login redirects from sending users elsewhere.
 func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") {
 		return "/account"
+	}
+	// Browsers read a backslash as a slash and skip control characters,
+	// which would turn "/\\host" or "/\t/host" into "//host".
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c == '\\' || c < 0x20 || c == 0x7f {
+			return "/account"
+		}
 	}
 	return next
 }
