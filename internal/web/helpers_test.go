@@ -57,7 +57,7 @@ type testEnv struct {
 	Logs   *syncBuffer
 }
 
-func newEnv(t *testing.T, db *store.DB, trustProxy bool) *testEnv {
+func newEnv(t testing.TB, db *store.DB, trustProxy bool) *testEnv {
 	t.Helper()
 	e := accountstest.New(t, db)
 	st := &staff.Service{DB: db, Clock: e.Clock, Params: accountstest.FastParams, Sessions: e.Accounts.SessionStore(), Limiter: e.Accounts.LoginLimiter()}
@@ -76,13 +76,13 @@ func newEnv(t *testing.T, db *store.DB, trustProxy bool) *testEnv {
 // browser is an HTTP client with its own cookie jar that does not follow
 // redirects, so tests see every response.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	env    *testEnv
 	c      *http.Client
 	header http.Header
 }
 
-func (e *testEnv) browser(t *testing.T) *browser {
+func (e *testEnv) browser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, env: e, header: http.Header{}, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
