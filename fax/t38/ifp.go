@@ -137,11 +137,10 @@ func (d DataType) MinVersion() Version {
 // told the rate another way.
 func (d DataType) BitRate() int {
 	switch d {
-	case DataV21, DataV8, DataV34CC1200:
-		if d == DataV34CC1200 {
-			return 1200
-		}
+	case DataV21, DataV8:
 		return 300
+	case DataV34CC1200:
+		return 1200
 	case DataV27ter2400:
 		return 2400
 	case DataV27ter4800:
@@ -641,4 +640,33 @@ func readField(r *bitReader, v Version) (Field, error) {
 	f.Data = b[pos : pos+n : pos+n]
 	r.pos = pos + n
 	return f, nil
+}
+
+// Training returns the indicator that announces the modem training for
+// data of type d: for V.17 the long or the short training as long asks,
+// for V.21 its preamble. It reports false for data types without one.
+func (d DataType) Training(long bool) (Indicator, bool) {
+	switch d {
+	case DataV21:
+		return IndV21Preamble, true
+	case DataV27ter2400:
+		return IndV27Training2400, true
+	case DataV27ter4800:
+		return IndV27Training4800, true
+	case DataV29_7200:
+		return IndV29Training7200, true
+	case DataV29_9600:
+		return IndV29Training9600, true
+	case DataV17_7200, DataV17_9600, DataV17_12000, DataV17_14400:
+		ind := IndV17Training7200Short + 2*Indicator(d-DataV17_7200)
+		if long {
+			ind++
+		}
+		return ind, true
+	case DataV33_12000:
+		return IndV33Training12000, true
+	case DataV33_14400:
+		return IndV33Training14400, true
+	}
+	return 0, false
 }

@@ -238,3 +238,37 @@ func FuzzDecodeIFP(f *testing.F) {
 		}
 	})
 }
+
+func TestDataTypeTraining(t *testing.T) {
+	for _, tc := range []struct {
+		d    DataType
+		long bool
+		want Indicator
+		ok   bool
+	}{
+		{DataV21, false, IndV21Preamble, true},
+		{DataV27ter2400, true, IndV27Training2400, true},
+		{DataV27ter4800, false, IndV27Training4800, true},
+		{DataV29_7200, false, IndV29Training7200, true},
+		{DataV29_9600, true, IndV29Training9600, true},
+		{DataV17_7200, false, IndV17Training7200Short, true},
+		{DataV17_9600, true, IndV17Training9600Long, true},
+		{DataV17_12000, false, IndV17Training12000Short, true},
+		{DataV17_14400, true, IndV17Training14400Long, true},
+		{DataV33_12000, false, IndV33Training12000, true},
+		{DataV33_14400, false, IndV33Training14400, true},
+		{DataV8, false, 0, false},
+		{DataV34PriCh, false, 0, false},
+	} {
+		got, ok := tc.d.Training(tc.long)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("%v.Training(%v) = %v, %v; want %v, %v", tc.d, tc.long, got, ok, tc.want, tc.ok)
+		}
+	}
+	// Every rate with a fixed bit rate but V.8/V.34 has a training.
+	for d := DataType(0); d < numDataTypes; d++ {
+		if _, ok := d.Training(false); ok != (d.BitRate() > 0 && d != DataV8 && d != DataV34CC1200) {
+			t.Errorf("%v: training %v with bit rate %d", d, ok, d.BitRate())
+		}
+	}
+}
