@@ -991,7 +991,11 @@ func (s *Session) receiveDCS(b []Frame) {
 		return
 	}
 	s.setTimer(T2, func() {
-		s.fail(ReasonRemoteSilent, DCS, "no TCF after DCS")
+		// No complete TCF: the sender repeats DCS and TCF after its T4,
+		// so keep listening for that before giving up.
+		s.awaitCommand(T2, func() {
+			s.fail(ReasonRemoteSilent, DCS, "no TCF after DCS")
+		}, s.rxCommand)
 	})
 }
 

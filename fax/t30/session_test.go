@@ -564,3 +564,31 @@ func TestCorruptFramesEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// TestLostTCF loses the whole first TCF: the receiver must still be
+// listening when the sender repeats DCS and TCF after T4.
+func TestLostTCF(t *testing.T) {
+	carriers := 0
+	fault := func(from string, at time.Duration, ev *Event) bool {
+		if from != "a" {
+			return true
+		}
+		if ev.Kind == EventCarrier && ev.Mod != V21 {
+			carriers++
+		}
+		inFirstTCF := carriers == 1 && (ev.Kind == EventData || (ev.Kind == EventCarrier && ev.Mod != V21) || ev.Kind == EventCarrierDown)
+		return !inFirstTCF
+	}
+	pages := testPages(t, 1, page.Fine)
+	run := runCall(t, Config{Role: Calling, Pages: pages}, Config{Role: Answering}, fault)
+	if err := run.resA.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := run.resB.Err(); err != nil {
+		t.Fatal(err)
+	}
+	checkPages(t, pages, run.received)
+	if n := strings.Count(strings.Join(run.a.sent, " "), "TCF"); n != 2 {
+		t.Errorf("sender sent TCF %d times, want 2", n)
+	}
+}
