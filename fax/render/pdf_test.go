@@ -111,3 +111,38 @@ func TestPDFLetterPaper(t *testing.T) {
 		}
 	}
 }
+
+func TestPDFGreyAndColour(t *testing.T) {
+	// Four boxes: 25% grey, 75% grey, pure red, pale yellow; in Photo mode
+	// each becomes dots at the density of its luminance.
+	pdf := makePDF(a4w, a4h,
+		"0.25 g 72 600 144 144 re f 0.75 g 288 600 144 144 re f "+
+			"1 0 0 rg 72 300 144 144 re f 1 1 0.6 rg 288 300 144 144 re f")
+	pages, err := Document(context.Background(), pdf, Options{Mode: Photo, CacheDir: testCache})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := pages[0]
+	savePNG(t, "pdf-grey", p)
+	ox := (float64(p.Width) - a4w/72*204) / 2
+	box := func(x, y float64) image.Rectangle { // PDF box with corner (x, y), 2 in square
+		r := image.Rect(int(ox+x/72*204), int((a4h-y-144)/72*196), int(ox+(x+144)/72*204), int((a4h-y)/72*196))
+		return r.Inset(10)
+	}
+	lum := func(r, g, b float64) float64 { return 0.299*r + 0.587*g + 0.114*b }
+	for _, c := range []struct {
+		name string
+		r    image.Rectangle
+		grey float64
+	}{
+		{"25% grey", box(72, 600), 0.25},
+		{"75% grey", box(288, 600), 0.75},
+		{"red", box(72, 300), lum(1, 0, 0)},
+		{"pale yellow", box(288, 300), lum(1, 1, 0.6)},
+	} {
+		got := float64(blackIn(p, c.r)) / float64(c.r.Dx()*c.r.Dy())
+		if math.Abs(got-(1-c.grey)) > 0.03 {
+			t.Errorf("%s: %.3f black, want %.3f", c.name, got, 1-c.grey)
+		}
+	}
+}
