@@ -213,24 +213,34 @@ func (w *Writer) Close() error {
 // coded pages are wrapped without decoding; other bilevel pages are coded
 // as MMR.
 func FromTIFF(data []byte, opts *tiff.ReadOptions) ([]byte, error) {
-	r, err := tiff.Open(data, opts)
-	if err != nil {
-		return nil, err
-	}
 	var buf bytes.Buffer
-	buf.Grow(len(data) + 1024*r.NumPages())
-	w := NewWriter(&buf)
-	for i := range r.NumPages() {
-		c, err := r.Coded(i)
-		if err != nil {
-			return nil, err
-		}
-		if err := w.WriteCoded(c); err != nil {
-			return nil, err
-		}
-	}
-	if err := w.Close(); err != nil {
+	// The PDF is the coded data plus a few hundred bytes per page.
+	buf.Grow(len(data) + 4096)
+	if err := WriteFromTIFF(&buf, data, opts); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// WriteFromTIFF is FromTIFF writing to w, for example straight to storage.
+// Every page is read and checked before the first byte is written, so a
+// file the TIFF reader rejects leaves w untouched.
+func WriteFromTIFF(w io.Writer, data []byte, opts *tiff.ReadOptions) error {
+	r, err := tiff.Open(data, opts)
+	if err != nil {
+		return err
+	}
+	pages := make([]*t4.CodedPage, r.NumPages())
+	for i := range pages {
+		if pages[i], err = r.Coded(i); err != nil {
+			return err
+		}
+	}
+	pw := NewWriter(w)
+	for _, c := range pages {
+		if err := pw.WriteCoded(c); err != nil {
+			return err
+		}
+	}
+	return pw.Close()
 }

@@ -151,6 +151,9 @@ func TestLimits(t *testing.T) {
 	if _, err := NewEncoder(nil, 8, Options{Format: MR}); err == nil {
 		t.Error("MR without EOL: want an error")
 	}
+	if _, err := NewEncoder(nil, 8, Options{Format: MH, EOL: true, AlignRows: true}); err == nil {
+		t.Error("AlignRows with EOL: want an error")
+	}
 	if _, err := NewEncoder(nil, 8, Options{Format: Format(7)}); err == nil {
 		t.Error("unknown format: want an error")
 	}

@@ -54,7 +54,7 @@ type Options struct {
 	AlignEOL bool
 
 	// AlignRows starts every row on a byte boundary, as TIFF compression 2
-	// (CCITT RLE) does. MH only.
+	// (CCITT RLE) does. MH without EOL only.
 	AlignRows bool
 
 	// MinRowBits is the minimum number of bits per row, EOL included, that
@@ -86,6 +86,9 @@ func (o *Options) check(width int) error {
 	}
 	switch o.Format {
 	case MH:
+		if o.AlignRows && o.EOL {
+			return errors.New("t4: AlignRows is for MH without EOLs (TIFF compression 2); with EOLs use AlignEOL")
+		}
 	case MR:
 		if !o.EOL {
 			return errors.New("t4: MR coding needs EOL codes (the tag bit follows each EOL); set Options.EOL")
