@@ -7,7 +7,10 @@ import (
 	"time"
 )
 
-// Sender puts a UDPTL datagram on the wire towards the far end.
+// Sender puts a UDPTL datagram on the wire towards the far end. Send must
+// not call back into a Terminal before it returns (deliver on another
+// goroutine or from the Clock, as Pipe does): a Terminal sends while it
+// holds its transmit lock.
 type Sender interface {
 	Send(datagram []byte) error
 }
