@@ -63,6 +63,21 @@ func TestVerification(t *testing.T) {
 		if la.Verified() {
 			t.Error("expired link verified the account")
 		}
+		// A new link can be asked for, and works.
+		if err := e.Accounts.ResendVerification(ctx, la.ID); err != nil {
+			t.Fatal(err)
+		}
+		fresh := accountstest.Token(t, e.Mailer.Last(t, "late@example.org", "verify"))
+		if fresh == late {
+			t.Fatal("resent link reuses the expired token")
+		}
+		if got, err := e.Accounts.Verify(ctx, fresh); err != nil || !got.Verified() {
+			t.Errorf("verify with the resent link: %v", err)
+		}
+		before := len(e.Mailer.Sent())
+		if err := e.Accounts.ResendVerification(ctx, la.ID); err != nil || len(e.Mailer.Sent()) != before {
+			t.Errorf("resend for a verified account: %v, %d new mails", err, len(e.Mailer.Sent())-before)
+		}
 	})
 }
 

@@ -202,6 +202,24 @@ func welcomeMessage(b *brands.Brand, a *Account, number string) Message {
 	}
 }
 
+// ResendVerification mails a new verification link to an account whose
+// address is not confirmed yet, for a user whose first link expired or got
+// lost. Earlier links stay valid until they expire.
+func (s *Service) ResendVerification(ctx context.Context, accountID int64) error {
+	a, err := s.ByID(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	if a.Verified() {
+		return nil
+	}
+	b, err := s.Brands.ByID(ctx, a.BrandID)
+	if err != nil {
+		return fmt.Errorf("accounts: resend verification: %w", err)
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error { return s.sendTokenTx(ctx, tx, b, a, purposeVerify) })
+}
+
 // RequestReset mails a password reset link to the brand's account with the
 // given email. It returns nil for an unknown address too, so the answer does
 // not tell who has an account.

@@ -271,6 +271,17 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "account", &accountData{FaxNumber: n, Brand: stateOf(r).brand})
 }
 
+// verifyAgain mails a fresh verification link to a logged-in user whose
+// address is not confirmed yet.
+func (s *Server) verifyAgain(w http.ResponseWriter, r *http.Request) {
+	if err := s.Accounts.ResendVerification(r.Context(), currentAccount(r).ID); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.setFlash(w, r, "flash.verify_sent")
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
 func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "password", nil)
 }

@@ -38,6 +38,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /reset", s.reset)
 
 	mux.HandleFunc("GET /account", s.requireAccount(s.accountPage))
+	mux.HandleFunc("POST /account/verify-again", s.requireAccount(s.verifyAgain))
 	mux.HandleFunc("GET /account/password", s.requireAccount(s.passwordForm))
 	mux.HandleFunc("POST /account/password", s.requireAccount(s.changePassword))
 
