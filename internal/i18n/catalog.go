@@ -135,6 +135,8 @@ var catalog = map[string]entry{
 	"income.middle":            {"Middle income", "Middeninkomen"},
 	"income.high":              {"Higher income", "Hoger inkomen"},
 	"income.unsaid":            {"I prefer not to say", "Zeg ik liever niet"},
+	"status.active":            {"active", "actief"},
+	"status.closed":            {"closed", "opgeheven"},
 	"plan.free":                {"Free", "Gratis"},
 	"plan.paid":                {"Paid", "Betaald"},
 

@@ -43,7 +43,7 @@ func TestTemplatesUseKnownKeys(t *testing.T) {
 		}
 	}
 	dynamic := map[string][]string{"gender.": accounts.Genders, "occupation.": accounts.Occupations,
-		"income.": accounts.IncomeBands, "plan.": {"free", "paid"}}
+		"income.": accounts.IncomeBands, "plan.": {"free", "paid"}, "status.": {accounts.StatusActive, accounts.StatusClosed}}
 	for _, r := range staff.Roles {
 		dynamic["role."] = append(dynamic["role."], string(r))
 	}

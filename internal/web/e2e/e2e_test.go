@@ -15,7 +15,6 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/faxhaven/faxhaven/internal/accounts"
 	"github.com/faxhaven/faxhaven/internal/accounts/accountstest"
 	"github.com/faxhaven/faxhaven/internal/brands"
 	"github.com/faxhaven/faxhaven/internal/clock"
@@ -29,7 +28,8 @@ import (
 // portal is a running portal on a loopback port with a real database.
 type portal struct {
 	*accountstest.Env
-	URL string
+	URL   string
+	Staff *staff.Service
 }
 
 func startPortal(t *testing.T, db *store.DB) *portal {
@@ -41,14 +41,27 @@ func startPortal(t *testing.T, db *store.DB) *portal {
 	e.Brands.Clock = clock.System{}
 	st := &staff.Service{DB: db, Clock: clock.System{}, Params: accountstest.FastParams}
 	srv, err := web.New(web.Deps{DB: db, Brands: e.Brands, Accounts: e.Accounts, Staff: st, Clock: clock.System{},
-		Logger: slog.New(slog.DiscardHandler)})
+		Outbox: mailerOutbox{e.Mailer}, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
 	e.Accounts.Link = func(_ *brands.Brand, path string) string { return hs.URL + path }
-	return &portal{Env: e, URL: hs.URL}
+	return &portal{Env: e, URL: hs.URL, Staff: st}
+}
+
+// mailerOutbox shows the test mailer's messages on the admin outbox page.
+type mailerOutbox struct{ m *accountstest.Mailer }
+
+func (o mailerOutbox) Recent(_ context.Context, limit int) ([]web.OutboxMessage, error) {
+	var out []web.OutboxMessage
+	sent := o.m.Sent()
+	for i := len(sent) - 1; i >= 0 && len(out) < limit; i-- {
+		out = append(out, web.OutboxMessage{ID: int64(i + 1), At: time.Now(), To: sent[i].To, Subject: sent[i].Subject,
+			Text: sent[i].Text, Status: "kept"})
+	}
+	return out, nil
 }
 
 // browser is one Chromium process on a profile directory. Closing it and
@@ -179,9 +192,11 @@ func TestPortalInChromium(t *testing.T) {
 		profile := t.TempDir()
 		const name, email, password = "Emma Ende", "emma@example.org", "quiet harbour lights"
 
-		// Register.
+		// Register, from the home page.
 		b := startBrowser(t, chromium, profile)
-		b.do(chromedp.Navigate(p.URL+"/register"), chromedp.WaitVisible(chromedp.CSS("#name")))
+		b.do(chromedp.Navigate(p.URL+"/"), chromedp.WaitVisible(chromedp.CSS(".hero")))
+		b.screenshot("home-desktop")
+		b.do(chromedp.Click(chromedp.CSS(`.hero a[href="/register"]`)), chromedp.WaitVisible(chromedp.CSS("#name")))
 		b.do(fill(map[string]string{"name": name, "email": email, "password": password}),
 			chromedp.Click(chromedp.CSS(`input[name="marketing"][value="no"]`)),
 			chromedp.Click(chromedp.CSS(`input[name="policy"]`)))
@@ -293,6 +308,38 @@ func TestPortalInChromium(t *testing.T) {
 		if w := run(b, chromedp.Evaluate[float64]("document.documentElement.scrollWidth")); w > 390 {
 			t.Errorf("register page is %v px wide on a 390 px phone", w)
 		}
-		_ = accounts.DefaultRemember
+
+		// Staff: the console lists the account without personal data;
+		// opening it needs a ground; the admin reads the outbox.
+		if _, err := p.Staff.Create(context.Background(), "admin@faxhaven.example", "Ada Admin", staff.Admin, "staff password 2026"); err != nil {
+			t.Fatal(err)
+		}
+		b.do(chromedp.EmulateViewport(1280, 900), chromedp.Navigate(p.URL+"/staff/login"), chromedp.WaitVisible(chromedp.CSS("#email")),
+			fill(map[string]string{"email": "admin@faxhaven.example", "password": "staff password 2026"}),
+			chromedp.Click(chromedp.CSS(`form[action="/staff/login"] button`)),
+			chromedp.WaitVisible(chromedp.CSS("table")))
+		if row := b.text("tbody tr"); !strings.Contains(row, a.Number) || strings.Contains(row, email) {
+			t.Errorf("console row %q: want the account number and no email", row)
+		}
+		b.screenshot("staff-console")
+		b.do(chromedp.Click(chromedp.CSS(`tbody a`)), chromedp.WaitVisible(chromedp.CSS("#ground")),
+			fill(map[string]string{"ground": "ticket 2026-117: login trouble"}),
+			chromedp.Click(chromedp.CSS(`form[action^="/staff/accounts/"] button`)),
+			chromedp.WaitVisible(chromedp.CSS("dl.facts")))
+		if dl := b.text("dl.facts"); !strings.Contains(dl, email) {
+			t.Errorf("opened account shows %q, want the email", dl)
+		}
+		trail, err := p.Staff.AuditTrail(context.Background(), "account", a.ID)
+		if err != nil || len(trail) != 1 || trail[0].Ground != "ticket 2026-117: login trouble" {
+			t.Errorf("audit trail after the browser view: %+v, %v", trail, err)
+		}
+		b.do(chromedp.Navigate(p.URL+"/staff/outbox"), chromedp.WaitVisible(chromedp.CSS("#ground")),
+			fill(map[string]string{"ground": "delivery check"}),
+			chromedp.Click(chromedp.CSS(`form[action="/staff/outbox"] button`)),
+			chromedp.WaitVisible(chromedp.CSS("article.mail")))
+		if got := b.text("main"); !strings.Contains(got, "Welcome to Faxhaven") || strings.Contains(got, newPassword) || strings.Contains(got, password) {
+			t.Errorf("outbox page: want the welcome mail and no password")
+		}
+		b.screenshot("staff-outbox")
 	})
 }
