@@ -1,6 +1,8 @@
 package tiff
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/faxhaven/faxhaven/fax/t4"
@@ -12,6 +14,14 @@ func FuzzRead(f *testing.F) {
 	pages := testPages(f)[3:5] // small pages keep the seeds short
 	for _, o := range []WriteOptions{{Format: t4.MH}, {Format: t4.MR, K: 2}, {Format: t4.MMR}} {
 		f.Add(writeTIFF(f, pages, &o))
+	}
+	golden, _ := filepath.Glob(filepath.Join("testdata", "*.tif"))
+	for _, name := range golden {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const budget = 1 << 22

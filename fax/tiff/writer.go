@@ -108,7 +108,7 @@ func (w *Writer) Close() error {
 	if len(w.pages) == 0 {
 		return errors.New("tiff: no pages to write; a TIFF file needs at least one")
 	}
-	_, err := w.w.Write(Encode(w.pages))
+	_, err := w.w.Write(layout(w.pages))
 	if err != nil {
 		return fmt.Errorf("tiff: write: %w", err)
 	}
@@ -123,9 +123,9 @@ type ifdEntry struct {
 	ascii    string
 }
 
-// Encode lays out a Class F file holding the given coded pages, which must
+// layout lays out a Class F file holding the given coded pages, which must
 // be MSB first. Each page is one strip, preceded by its directory.
-func Encode(pages []*t4.CodedPage) []byte {
+func layout(pages []*t4.CodedPage) []byte {
 	le := binary.LittleEndian
 	var out []byte
 	out = append(out, 'I', 'I', 42, 0, 8, 0, 0, 0)
