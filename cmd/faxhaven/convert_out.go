@@ -1,17 +1,14 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
 	"github.com/faxhaven/faxhaven/fax/page"
+	"github.com/faxhaven/faxhaven/fax/pdf"
 	"github.com/faxhaven/faxhaven/fax/t4"
 	"github.com/faxhaven/faxhaven/fax/tiff"
 )
-
-// errNoWriter reports an output format whose package is not in this build.
-var errNoWriter = errors.New("this output format is not available yet; use .tiff or .pbm")
 
 // parseEncoding reads mh, mr or mmr.
 func parseEncoding(s string) (t4.Format, error) {
@@ -43,9 +40,24 @@ func tiffWriter(encoding string) (func(io.Writer, []*page.Page) error, error) {
 	}, nil
 }
 
+// pdfWriter writes a PDF whose pages wrap the fax data coded as encoding
+// says, exactly as it would go on the line.
 func pdfWriter(encoding string) (func(io.Writer, []*page.Page) error, error) {
-	if _, err := parseEncoding(encoding); err != nil {
+	f, err := parseEncoding(encoding)
+	if err != nil {
 		return nil, err
 	}
-	return nil, fmt.Errorf("PDF output: %w", errNoWriter)
+	return func(w io.Writer, pages []*page.Page) error {
+		pw := pdf.NewWriter(w)
+		for i, p := range pages {
+			c, err := t4.Encode(p, t4.Options{Format: f, K: 4, EOL: f != t4.MMR, EndOfPage: true})
+			if err != nil {
+				return fmt.Errorf("page %d: %w", i+1, err)
+			}
+			if err := pw.WriteCoded(c); err != nil {
+				return err
+			}
+		}
+		return pw.Close()
+	}, nil
 }

@@ -228,3 +228,59 @@ func TestConvertTIFFPeer(t *testing.T) {
 		t.Errorf("tiffinfo does not report Group 4 coding:\n%s", info)
 	}
 }
+
+// TestConvertPDF renders our PDF output with Poppler and compares the
+// pixels with the pages we wrote.
+func TestConvertPDF(t *testing.T) {
+	pdftoppm, err := exec.LookPath("pdftoppm")
+	if err != nil {
+		if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
+			t.Fatal("pdftoppm not found: install the Debian package poppler-utils")
+		}
+		t.Skip("pdftoppm not found: install the Debian package poppler-utils")
+	}
+	dir := t.TempDir()
+	txt := filepath.Join(dir, "brief.txt")
+	body := "Eerste pagina met tekst\n\fTweede pagina\n"
+	os.WriteFile(txt, []byte(body), 0o644)
+	want, err := render.Document(context.Background(), []byte(body), render.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, enc := range []string{"mh", "mr", "mmr"} {
+		t.Run(enc, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out.pdf")
+			if code, _, stderr := convert(t, txt, "-o", out, "--encoding", enc); code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			// Fine pages are 204x196 dpi; render at 204 dpi across and
+			// compare the first page row by row at the matching height.
+			prefix := filepath.Join(t.TempDir(), "pg")
+			if b, err := exec.Command(pdftoppm, "-mono", "-rx", "204", "-ry", "196", "-f", "1", "-l", "1", out, prefix).CombinedOutput(); err != nil {
+				t.Fatalf("pdftoppm: %v: %s", err, b)
+			}
+			matches, _ := filepath.Glob(prefix + "*.pbm")
+			if len(matches) != 1 {
+				t.Fatalf("pdftoppm wrote %v", matches)
+			}
+			data, _ := os.ReadFile(matches[0])
+			got := readPBM(t, data)
+			if len(got) != 1 || got[0].Width != want[0].Width || got[0].Height != want[0].Height {
+				t.Fatalf("Poppler's page is %dx%d, ours %dx%d", got[0].Width, got[0].Height, want[0].Width, want[0].Height)
+			}
+			if !got[0].Equal(want[0]) {
+				diff := 0
+				for y := 0; y < want[0].Height; y++ {
+					for x := 0; x < want[0].Width; x++ {
+						if got[0].Black(x, y) != want[0].Black(x, y) {
+							diff++
+						}
+					}
+				}
+				if diff > 50 {
+					t.Errorf("Poppler's rendering differs in %d pixels", diff)
+				}
+			}
+		})
+	}
+}
