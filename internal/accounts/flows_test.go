@@ -353,3 +353,37 @@ func FuzzTruncateIP(f *testing.F) {
 		}
 	})
 }
+
+func TestPrune(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		e := accountstest.New(t, db)
+		e.Verified(t, "Pru", "pru@example.org")
+		count := func(table string) int {
+			var n int
+			db.QueryRow("SELECT COUNT(*) FROM " + table).Scan(&n)
+			return n
+		}
+		_, kept, _ := e.Accounts.Login(ctx, e.Brand.ID, "pru@example.org", "correct horse battery", "192.0.2.1", true)
+		e.Accounts.Login(ctx, e.Brand.ID, "pru@example.org", "correct horse battery", "192.0.2.1", false)
+		e.Accounts.Login(ctx, e.Brand.ID, "pru@example.org", "wrong password!", "192.0.2.1", false)
+		if count("sessions") != 2 || count("login_failures") != 2 || count("account_tokens") != 1 {
+			t.Fatalf("setup: %d sessions, %d failures, %d tokens", count("sessions"), count("login_failures"), count("account_tokens"))
+		}
+		if err := e.Accounts.Prune(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if count("sessions") != 2 || count("login_failures") != 2 || count("account_tokens") != 1 {
+			t.Fatal("prune removed live rows")
+		}
+		e.Clock.Advance(25 * time.Hour)
+		if err := e.Accounts.Prune(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if count("sessions") != 1 || count("login_failures") != 0 || count("account_tokens") != 0 {
+			t.Errorf("after a day: %d sessions, %d failures, %d tokens; want 1, 0, 0", count("sessions"), count("login_failures"), count("account_tokens"))
+		}
+		if _, _, err := e.Accounts.Session(ctx, kept.Token); err != nil {
+			t.Errorf("remembered session pruned: %v", err)
+		}
+	})
+}

@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
+
+	"github.com/faxhaven/faxhaven/internal/store"
 )
 
 // Login checks an email and password for the brand, under the login rate
@@ -65,4 +68,22 @@ func (s *Service) Session(ctx context.Context, token string) (*Account, *Session
 // Logout ends the session with the given token on the server.
 func (s *Service) Logout(ctx context.Context, token string) error {
 	return s.SessionStore().End(ctx, token)
+}
+
+// Prune deletes what has run out: expired and idle sessions, login failures
+// older than the limiter's window, and emailed tokens a day after they
+// expired or were used. The service calls it periodically (say, hourly);
+// nothing depends on it for correctness, only for the tables' size (RT1).
+func (s *Service) Prune(ctx context.Context) error {
+	if err := s.SessionStore().Prune(ctx); err != nil {
+		return err
+	}
+	if err := s.LoginLimiter().Prune(ctx); err != nil {
+		return err
+	}
+	cutoff := store.Micros(s.Clock.Now().Add(-24 * time.Hour))
+	if _, err := s.DB.ExecContext(ctx, "DELETE FROM account_tokens WHERE expires_at <= $1 OR (used_at > 0 AND used_at <= $1)", cutoff); err != nil {
+		return fmt.Errorf("accounts: prune tokens: %w", err)
+	}
+	return nil
 }
