@@ -162,9 +162,10 @@ func (s *Server) identify(next http.Handler) http.Handler {
 			}
 		}
 		ctx := r.Context()
-		// Health and metrics must answer even when the database is slow
-		// to pick a brand; they need no brand.
-		if strings.HasPrefix(r.URL.Path, "/healthz") || strings.HasPrefix(r.URL.Path, "/metrics") {
+		// Health, metrics and static files need no brand and no login;
+		// health must answer even when the database is slow.
+		if strings.HasPrefix(r.URL.Path, "/healthz") || strings.HasPrefix(r.URL.Path, "/metrics") ||
+			strings.HasPrefix(r.URL.Path, "/static/") {
 			next.ServeHTTP(w, r)
 			return
 		}
