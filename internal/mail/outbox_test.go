@@ -30,6 +30,8 @@ type harness struct {
 	keys  *keys.Keyring
 	queue *jobs.Queue
 	out   *Outbox
+
+	started bool
 }
 
 func newHarness(t *testing.T, db *store.DB, cfg Config) *harness {
@@ -77,11 +79,16 @@ func (h *harness) enqueue(t *testing.T, account int64, m *Message) int64 {
 // run starts the queue and waits until every delivery is done.
 func (h *harness) run(t *testing.T) {
 	t.Helper()
+	if !h.started {
+		// Start's context lives as long as the queue: cancelling it
+		// stops the workers.
+		if err := h.queue.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		h.started = true
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := h.queue.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if err := h.queue.WaitIdle(ctx, time.Minute); err != nil {
 		t.Fatal(err)
 	}
@@ -450,4 +457,25 @@ func TestDestroyedKeyBeforeDelivery(t *testing.T) {
 	if err != nil || len(jl.Jobs) != 1 || jl.Jobs[0].State != rivertype.JobStateCancelled {
 		t.Fatalf("delivery job %+v (%v), want one cancelled job", jl, err)
 	}
+}
+
+func TestSentMessageIsNeverSentAgain(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		r := startRelay(t, nil)
+		h := newHarness(t, db, Config{Relay: relayConfig(r)})
+		id := h.enqueue(t, 5, &Message{From: "fax@faxhaven.example", To: []string{"a@example.org"}, Subject: "s", Text: "t"})
+		h.run(t)
+		// A second delivery job for the same message, as a rescued or
+		// duplicated job would be.
+		if _, err := h.queue.Insert(context.Background(), deliverArgs{MessageID: id}, nil); err != nil {
+			t.Fatal(err)
+		}
+		h.run(t)
+		if n := len(r.deliveries()); n != 1 {
+			t.Fatalf("relay received %d copies, want 1", n)
+		}
+		if m := h.get(t, id); m.Status != Sent || m.Attempts != 1 {
+			t.Fatalf("status %s after %d attempts, want sent after 1", m.Status, m.Attempts)
+		}
+	})
 }
