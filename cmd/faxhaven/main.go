@@ -30,6 +30,8 @@ type command struct {
 // commands lists every subcommand. Each lives in its own file.
 var commands = map[string]command{
 	"version": {"print the version", runVersion},
+	"serve":   {"run the fax service: portal, jobs and carriers", runServe},
+	"migrate": {"bring the database schema up to date and exit", runMigrate},
 	"admin":   {"manage staff members (create-staff, list-staff, ...)", runAdmin},
 	"convert": {"render documents as fax pages (TIFF, PDF or PBM)", runConvert},
 	"t38":     {"send or receive one fax over T.38 (UDPTL on UDP)", runT38},

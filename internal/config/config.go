@@ -99,7 +99,7 @@ var settings = []setting{
 	integer("max-pages", 200, "most pages in one fax", func(c *Config) *int { return &c.MaxPages }),
 	str("smtp-relay-host", "", "SMTP relay for outbound mail; empty keeps mail in the local outbox", func(c *Config) *string { return &c.SMTPRelayHost }),
 	integer("smtp-relay-port", 587, "SMTP relay port", func(c *Config) *int { return &c.SMTPRelayPort }),
-	str("smtp-relay-tls", "starttls", "SMTP relay security: starttls, tls or none", func(c *Config) *string { return &c.SMTPRelayTLS }),
+	str("smtp-relay-tls", "starttls", "SMTP relay security: starttls (required), opportunistic, tls (implicit) or none", func(c *Config) *string { return &c.SMTPRelayTLS }),
 	str("smtp-relay-user", "", "SMTP relay user name", func(c *Config) *string { return &c.SMTPRelayUser }),
 	str("smtp-relay-password", "", "SMTP relay password", func(c *Config) *string { return &c.SMTPRelayPassword }),
 	str("smtp-helo", "localhost", "host name announced to the SMTP relay", func(c *Config) *string { return &c.SMTPHelo }),
@@ -243,9 +243,9 @@ func (c *Config) validate() error {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
 	}
 	switch c.SMTPRelayTLS {
-	case "starttls", "tls", "none":
+	case "starttls", "opportunistic", "tls", "none":
 	default:
-		errs = append(errs, fmt.Errorf("--smtp-relay-tls %q: want starttls, tls or none", c.SMTPRelayTLS))
+		errs = append(errs, fmt.Errorf("--smtp-relay-tls %q: want starttls, opportunistic, tls or none", c.SMTPRelayTLS))
 	}
 	switch c.LogFormat {
 	case "text", "json":

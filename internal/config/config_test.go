@@ -53,7 +53,7 @@ func TestBadInputNamesTheProblem(t *testing.T) {
 	}{
 		{[]string{"--config", bad}, nil, `unknown setting "colour"`},
 		{nil, map[string]string{"FAXHAVEN_MAX_UPLOAD_MB": "lots"}, "FAXHAVEN_MAX_UPLOAD_MB"},
-		{[]string{"--smtp-relay-tls", "maybe"}, nil, "want starttls, tls or none"},
+		{[]string{"--smtp-relay-tls", "maybe"}, nil, "want starttls, opportunistic, tls or none"},
 		{[]string{"--tls-cert", "c.pem"}, nil, "go together"},
 		{[]string{"--demo-numbers", "3197"}, nil, "starting with +"},
 		{[]string{"extra"}, nil, `unexpected argument "extra"`},

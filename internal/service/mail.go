@@ -1,0 +1,131 @@
+package service
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"strings"
+
+	"github.com/faxhaven/faxhaven/internal/accounts"
+	"github.com/faxhaven/faxhaven/internal/faxes"
+	mailout "github.com/faxhaven/faxhaven/internal/mail"
+	"github.com/faxhaven/faxhaven/internal/web"
+)
+
+// Mail is the service's outbound mail: one outbox, seen through the small
+// interface each of its users declares.
+type Mail struct {
+	*mailout.Outbox
+}
+
+func newMail(s *Service) (*Mail, error) {
+	cfg := mailout.Config{Clock: s.Clock}
+	if c := s.Config; c.SMTPRelayHost != "" {
+		tls := map[string]mailout.TLSMode{
+			"starttls": mailout.StartTLSRequired, "opportunistic": mailout.StartTLSOpportunistic,
+			"tls": mailout.ImplicitTLS, "none": mailout.NoTLS,
+		}[c.SMTPRelayTLS]
+		cfg.Relay = mailout.RelayConfig{Host: c.SMTPRelayHost, Port: c.SMTPRelayPort, TLS: tls,
+			Username: c.SMTPRelayUser, Password: c.SMTPRelayPassword, HeloName: c.SMTPHelo}
+	}
+	o, err := mailout.New(s.DB, s.Keys, s.Queue, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Mail{o}, nil
+}
+
+// accountMail is the outbox as the accounts service uses it.
+type accountMail struct{ m *Mail }
+
+func (a accountMail) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, msg accounts.Message) error {
+	_, err := a.m.Outbox.EnqueueTx(ctx, tx, accountID, &mailout.Message{
+		From: msg.From, To: []string{msg.To}, Subject: msg.Subject, Text: msg.Text, Personal: true,
+	})
+	return err
+}
+
+// faxMail is the outbox as the fax service uses it.
+type faxMail struct{ m *Mail }
+
+func (f faxMail) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, e *faxes.Email) error {
+	msg := &mailout.Message{From: e.From, To: []string{e.To}, Subject: e.Subject, Text: e.Text, Personal: true}
+	for _, a := range e.Attachments {
+		msg.Attachments = append(msg.Attachments, mailout.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
+	}
+	_, err := f.m.Outbox.EnqueueTx(ctx, tx, accountID, msg)
+	return err
+}
+
+// Recent lists the newest messages for the administrators' outbox page,
+// with their text part.
+func (m *Mail) Recent(ctx context.Context, limit int) ([]web.OutboxMessage, error) {
+	list, err := m.Outbox.List(ctx, mailout.Filter{Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]web.OutboxMessage, 0, len(list))
+	for _, sum := range list {
+		om := web.OutboxMessage{ID: sum.ID, At: sum.CreatedAt, To: strings.Join(sum.Recipients, ", "), Subject: sum.Subject, Status: string(sum.Status)}
+		if st, err := m.Outbox.Get(ctx, sum.ID); err == nil {
+			om.Text = textPart(st.Raw)
+		}
+		out = append(out, om)
+	}
+	return out, nil
+}
+
+// textPart returns the plain-text body of a message, or "" when it has
+// none. Attachments are left out.
+func textPart(raw []byte) string {
+	msg, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	if err != nil {
+		return ""
+	}
+	return findText(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+}
+
+func findText(contentType, encoding string, body io.Reader) string {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if contentType == "" {
+		mt, err = "text/plain", nil
+	}
+	if err != nil {
+		return ""
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		r := multipart.NewReader(body, params["boundary"])
+		for {
+			p, err := r.NextRawPart()
+			if err != nil {
+				return ""
+			}
+			if t := findText(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); t != "" {
+				return t
+			}
+		}
+	}
+	if mt != "text/plain" {
+		return ""
+	}
+	return decodeBody(encoding, body)
+}
+
+func decodeBody(encoding string, body io.Reader) string {
+	switch strings.ToLower(encoding) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	b, err := io.ReadAll(io.LimitReader(body, 1<<20))
+	if err != nil {
+		return ""
+	}
+	return strings.ReplaceAll(string(b), "\r\n", "\n")
+}

@@ -1,0 +1,246 @@
+// Package service assembles Faxhaven from its parts: it opens the database
+// and the blob store, builds the domain services, registers the job
+// workers, and serves the portal. "faxhaven serve" runs one; tests start
+// whole services the same way.
+package service
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/faxhaven/faxhaven/fax/render"
+	"github.com/faxhaven/faxhaven/internal/accounts"
+	"github.com/faxhaven/faxhaven/internal/blobs"
+	"github.com/faxhaven/faxhaven/internal/brands"
+	"github.com/faxhaven/faxhaven/internal/carrier"
+	"github.com/faxhaven/faxhaven/internal/clock"
+	"github.com/faxhaven/faxhaven/internal/config"
+	"github.com/faxhaven/faxhaven/internal/faxes"
+	"github.com/faxhaven/faxhaven/internal/jobs"
+	"github.com/faxhaven/faxhaven/internal/keys"
+	"github.com/faxhaven/faxhaven/internal/numbers"
+	"github.com/faxhaven/faxhaven/internal/staff"
+	"github.com/faxhaven/faxhaven/internal/store"
+	"github.com/faxhaven/faxhaven/internal/web"
+)
+
+// Service is one running Faxhaven node.
+type Service struct {
+	Config *config.Config
+	Logger *slog.Logger
+	Clock  clock.Clock
+
+	DB       *store.DB
+	Queue    *jobs.Queue
+	Keys     *keys.Keyring
+	Blobs    blobs.Store
+	Mail     *Mail
+	Brands   *brands.Service
+	Numbers  *numbers.Service
+	Accounts *accounts.Service
+	Staff    *staff.Service
+	Faxes    *faxes.Service
+	Web      *web.Server
+
+	defaultBrand *brands.Brand
+}
+
+// New builds a node from cfg: it opens and migrates the database, creates
+// the default brand and its demo number pool when they are missing, and
+// wires every part. It does not start serving; Run does.
+func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service, error) {
+	s := &Service{Config: cfg, Logger: logger, Clock: clock.System{}}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	db, err := store.Open(ctx, cfg.Database)
+	if err != nil {
+		return nil, err
+	}
+	s.DB = db
+	ok := false
+	defer func() {
+		if !ok {
+			db.Close()
+		}
+	}()
+	if err := Migrate(ctx, db); err != nil {
+		return nil, err
+	}
+
+	s.Keys, err = keys.New(db, keys.Config{MasterKeyFile: cfg.MasterKey, Clock: s.Clock})
+	if err != nil {
+		return nil, err
+	}
+	if s.Blobs, err = blobs.Open(blobs.Config{Dir: cfg.BlobDir}); err != nil {
+		return nil, err
+	}
+	secret, err := db.Secret(ctx, "login-limits")
+	if err != nil {
+		return nil, err
+	}
+
+	s.Brands = &brands.Service{DB: db, Clock: s.Clock}
+	if s.defaultBrand, err = s.Brands.EnsureDefault(ctx, cfg.BrandHost, cfg.FaxDomain); err != nil {
+		return nil, err
+	}
+	s.Numbers = &numbers.Service{DB: db, Clock: s.Clock}
+	if err := s.Numbers.AddPool(ctx, s.defaultBrand.ID, cfg.DemoNumbers, "loopback", cfg.DemoPoolSize); err != nil {
+		return nil, err
+	}
+
+	if s.Queue, err = jobs.New(db, jobs.Config{
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		JobTimeout:           cfg.RescueAfter / 2,
+		Logger:               logger,
+		Kinds: map[string]jobs.KindPolicy{
+			faxes.SendJob{}.Kind(): {MaxAttempts: cfg.SendAttempts, Backoff: jobs.Backoff{Initial: cfg.SendRetryBackoff, Max: 8 * cfg.SendRetryBackoff}},
+		},
+	}); err != nil {
+		return nil, err
+	}
+	if s.Mail, err = newMail(s); err != nil {
+		return nil, err
+	}
+
+	s.Accounts = &accounts.Service{
+		DB: db, Brands: s.Brands, Clock: s.Clock, Mailer: accountMail{s.Mail}, Numbers: assigner{s.Numbers},
+		Secret: secret, Link: s.link,
+	}
+	s.Staff = &staff.Service{DB: db, Clock: s.Clock, Sessions: s.Accounts.SessionStore(), Limiter: s.Accounts.LoginLimiter()}
+
+	s.Faxes = &faxes.Service{
+		DB: db, Clock: s.Clock, Content: keys.Blobs{Store: s.Blobs, Keys: s.Keys}, Queue: queue{s.Queue},
+		Mail: faxMail{s.Mail}, Numbers: s.Numbers, Brands: s.Brands, Logger: logger,
+		Render:    render.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "pdfium"), MaxPages: cfg.MaxPages},
+		MaxUpload: int64(cfg.MaxUploadMB) << 20, MaxPages: cfg.MaxPages, SendAttempts: cfg.SendAttempts,
+	}
+	s.Faxes.Carrier = &carrier.Loopback{Owns: s.ownsLoopback, Sink: s.Faxes, Clock: s.Clock}
+	if err := jobs.Register(s.Queue, river.Worker[faxes.SendJob](&faxes.SendWorker{Service: s.Faxes})); err != nil {
+		return nil, err
+	}
+
+	if s.Web, err = web.New(web.Deps{
+		DB: db, Brands: s.Brands, Accounts: s.Accounts, Staff: s.Staff, Outbox: s.Mail, Faxes: s.Faxes,
+		Clock: s.Clock, Logger: logger, TrustProxy: cfg.BehindTLS, MaxBodyBytes: int64(cfg.MaxUploadMB)<<20 + 2<<20,
+	}); err != nil {
+		return nil, err
+	}
+	ok = true
+	return s, nil
+}
+
+// Migrate brings the service's schema and the job queue's up to date.
+func Migrate(ctx context.Context, db *store.DB) error {
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	return jobs.Migrate(ctx, db)
+}
+
+// link makes an absolute portal URL for emails. The default brand lives at
+// the configured base URL; other brands at their own host.
+func (s *Service) link(b *brands.Brand, path string) string {
+	if b == nil || b.ID == s.defaultBrand.ID {
+		return s.Config.BaseURL + path
+	}
+	return "https://" + b.Host + path
+}
+
+// ownsLoopback reports whether the loopback carrier routes the number.
+func (s *Service) ownsLoopback(ctx context.Context, e164 string) (bool, error) {
+	n, err := s.Numbers.Lookup(ctx, e164)
+	if errors.Is(err, numbers.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return n.Carrier == "loopback" && n.AccountID != 0, nil
+}
+
+// Run starts the job queue and the portal and serves until ctx ends; then
+// it stops taking requests and gives running work the shutdown timeout to
+// finish. The listener, if given, is used instead of Config.Listen.
+func (s *Service) Run(ctx context.Context, ln net.Listener) error {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.Config.Listen); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+	}
+	if err := s.Queue.Start(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           s.Web.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		var err error
+		if s.Config.TLSCert != "" {
+			err = srv.ServeTLS(ln, s.Config.TLSCert, s.Config.TLSKey)
+		} else {
+			err = srv.Serve(ln)
+		}
+		errc <- err
+	}()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.Config.ShutdownTimeout)
+	defer cancel()
+	srv.Shutdown(stop)
+	s.Queue.Stop(stop)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the database.
+func (s *Service) Close() error { return s.DB.Close() }
+
+// NeedsFirstAdmin reports whether no staff member exists yet.
+func (s *Service) NeedsFirstAdmin(ctx context.Context) (bool, error) {
+	list, err := s.Staff.List(ctx)
+	return len(list) == 0, err
+}
+
+// assigner adapts the number pool to what accounts need.
+type assigner struct{ n *numbers.Service }
+
+func (a assigner) AssignTx(ctx context.Context, tx *sql.Tx, brandID, accountID int64) (string, error) {
+	n, err := a.n.AssignTx(ctx, tx, brandID, accountID)
+	if err != nil {
+		return "", err
+	}
+	return n.E164, nil
+}
+
+// queue adapts the job queue to what the fax service needs.
+type queue struct{ q *jobs.Queue }
+
+func (q queue) InsertTx(ctx context.Context, tx *sql.Tx, args faxes.JobArgs) error {
+	a, ok := args.(river.JobArgs)
+	if !ok {
+		return fmt.Errorf("service: %T is not a job", args)
+	}
+	_, err := q.q.InsertTx(ctx, tx, a, nil)
+	return err
+}
