@@ -101,6 +101,7 @@ func TestTolerance(t *testing.T) {
 		{"extra EOLs before the page", append(bytes.Clone(eols), body...), mh},
 		{"fill before EOLs", append([]byte{0, 0, 0, 0}, body...), mh},
 		{"no RTC, zero padding", append(bytes.Clone(body), 0, 0, 0), mh},
+		{"extra EOLs mid-page", append(append(mustEncode(t, subPage(p, 0, 10), mh), eols[:3]...), mustEncode(t, subPage(p, 10, 20), mh)...), mh},
 		{"RTC then junk", append(mustEncode(t, p, Options{Format: MH, EOL: true, EndOfPage: true}), 0xde, 0xad), mh},
 		// With EOL alignment the first EOL is the two bytes 00 01.
 		{"first EOL missing", mustEncode(t, p, Options{Format: MH, EOL: true, AlignEOL: true})[2:], mh},

@@ -26,6 +26,9 @@ var (
 	errEOL      = errors.New("unexpected EOL")
 )
 
+// rtcEOLs is how many consecutive EOLs end a T.4 page.
+const rtcEOLs = 5
+
 // A Decoder yields the rows of one coded page one at a time.
 type Decoder struct {
 	br     bitReader
@@ -178,8 +181,9 @@ func (d *Decoder) readT4Row() error {
 	if d.opts.AlignRows {
 		br.align()
 	}
-	// Fill and EOLs. Two EOLs with no row between them end the page (RTC);
-	// more zeros than any code holds are fill.
+	// Fill and EOLs. Consecutive EOLs end the page (RTC is six; five
+	// suffice, as one may be damaged); fewer are extra EOLs some senders
+	// insert. More zeros than any code holds are fill.
 	eols, twoD := 0, false
 	for br.peek(eolLen) <= eolCode {
 		br.skipZeros(1 << 30)
@@ -191,7 +195,7 @@ func (d *Decoder) readT4Row() error {
 			twoD = br.bit() == 0
 		}
 		eols++
-		if eols >= 2 && d.stats.Rows > 0 {
+		if eols >= rtcEOLs && d.stats.Rows > 0 {
 			return io.EOF
 		}
 	}
