@@ -15,8 +15,8 @@ type Stats struct {
 	MaxConsecutive int // longest run of consecutive bad rows
 }
 
-// errRow marks a row that does not decode; the details stay internal
-// because a T.4 receiver only counts such rows.
+// Why a row does not decode. For MH and MR they stay internal, as a T.4
+// receiver only counts bad rows; MMR errors carry them.
 var (
 	errCode     = errors.New("invalid code")
 	errOverflow = errors.New("runs exceed the row width")
@@ -36,8 +36,9 @@ type Decoder struct {
 	stride int
 	opts   Options
 
-	ref, cur   []int32 // changing elements, each followed by sentinels
-	refN, curN int     // number of changing elements before the sentinels
+	ref  []int32 // changing elements of the previous good row, then sentinels
+	refN int     // number of changing elements in ref
+	cur  []int32 // changing elements of the row being decoded
 
 	stats  Stats
 	badRun int
