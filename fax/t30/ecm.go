@@ -232,11 +232,15 @@ func (s *Session) handleECMData(ev Event) {
 		}
 		s.setTimer(T2, s.ecmSilent)
 	case EventFrame:
+		if !ev.FCSOK {
+			// A damaged image frame (the PPR will ask for it) or
+			// command (the sender repeats it); either way the sender
+			// is still there.
+			s.setTimer(T2, s.ecmSilent)
+			return
+		}
 		f, err := ParseFrame(ev.Data)
 		if err == nil && (f.FCF == FCD || f.FCF == RCP) {
-			if !ev.FCSOK {
-				return // a lost frame: the PPR will ask for it
-			}
 			s.setTimer(T2, s.ecmSilent)
 			if f.FCF == FCD && len(f.Info) >= 1 {
 				r := &s.ecmRx

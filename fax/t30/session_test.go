@@ -592,3 +592,64 @@ func TestLostTCF(t *testing.T) {
 		t.Errorf("sender sent TCF %d times, want 2", n)
 	}
 }
+
+// TestSubaddressPassword sends SUB and SID; the receiver reports them.
+func TestSubaddressPassword(t *testing.T) {
+	pages := testPages(t, 1, page.Standard)
+	run := runCall(t, Config{Role: Calling, Pages: pages, Subaddress: "1234", Password: "0000"}, Config{Role: Answering}, nil)
+	if err := run.resB.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if run.resB.Subaddress != "1234" || run.resB.Password != "0000" {
+		t.Errorf("receiver got subaddress %q and password %q", run.resB.Subaddress, run.resB.Password)
+	}
+}
+
+// TestRNR turns the receiver's first answer to PPS into RNR: the sender
+// must poll with RR until the receiver answers.
+func TestRNR(t *testing.T) {
+	turned := false
+	fault := func(from string, at time.Duration, ev *Event) bool {
+		if ev.Kind == EventFrame && from == "b" && !turned {
+			if f, err := ParseFrame(ev.Data); err == nil && f.FCF == MCF {
+				turned = true
+				ev.Data = Frame{FCF: RNR, Final: true}.Marshal()
+			}
+		}
+		return true
+	}
+	pages := testPages(t, 2, page.Fine)
+	run := runCall(t, Config{Role: Calling, Pages: pages}, Config{Role: Answering}, fault)
+	if err := run.resA.Err(); err != nil {
+		t.Fatal(err)
+	}
+	checkPages(t, pages, run.received)
+	if !strings.Contains(strings.Join(run.a.sent, " "), "RR") {
+		t.Errorf("sender never sent RR: %v", run.a.sent)
+	}
+}
+
+// TestECMGivesUp corrupts every image frame: after CTC down to 2400 and
+// four more PPRs the sender ends the block with EOR and the call fails on
+// that page.
+func TestECMGivesUp(t *testing.T) {
+	fault := func(from string, at time.Duration, ev *Event) bool {
+		if ev.Kind == EventFrame && from == "a" {
+			if f, err := ParseFrame(ev.Data); err == nil && f.FCF == FCD {
+				ev.FCSOK = false
+			}
+		}
+		return true
+	}
+	run := runCall(t, Config{Role: Calling, Pages: testPages(t, 1, page.Fine), MaxRate: 4800}, Config{Role: Answering}, fault)
+	if run.resA.Reason != ReasonPageNotConfirmed || run.resA.Page != 1 {
+		t.Fatalf("result %v page %d (%v), want page 1 not confirmed", run.resA.Reason, run.resA.Page, run.resA.Err())
+	}
+	sent := strings.Join(run.a.sent, " ")
+	if !strings.Contains(sent, "CTC") || !strings.Contains(sent, "EOR") {
+		t.Errorf("sender should have sent CTC then EOR: %v", sent)
+	}
+	if !strings.Contains(strings.Join(run.b.sent, " "), "ERR") {
+		t.Errorf("receiver should have answered EOR with ERR: %v", run.b.sent)
+	}
+}
