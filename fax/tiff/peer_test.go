@@ -256,3 +256,39 @@ func TestReadImageMagickFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestLibtiffReadsOurRLE checks the CCITT RLE (compression 2) files we
+// write when handed EOL-less, row-aligned MH data.
+func TestLibtiffReadsOurRLE(t *testing.T) {
+	tiffcp := needPeer(t, "tiffcp", "libtiff-tools")
+	dir := t.TempDir()
+	pages := testPages(t)
+	var buf bytes.Buffer
+	w := NewWriter(&buf, nil)
+	for _, p := range pages {
+		c, err := t4.Encode(p, t4.Options{Format: t4.MH, AlignRows: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteCoded(c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	src, plain := filepath.Join(dir, "rle.tif"), filepath.Join(dir, "plain.tif")
+	if err := os.WriteFile(src, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, tiffcp, "-c", "none", src, plain)
+	data, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samePages(t, got, pages)
+}

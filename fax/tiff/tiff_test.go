@@ -221,3 +221,44 @@ func TestUnpackBits(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteCodedForms stores coded pages in each form a caller may hold
+// and checks the compression chosen and the pixels read back.
+func TestWriteCodedForms(t *testing.T) {
+	p := testPages(t)[3]
+	tests := []struct {
+		opts t4.Options
+		want Compression
+	}{
+		{t4.Options{Format: t4.MH, AlignRows: true}, CCITTRLE},
+		{t4.Options{Format: t4.MH}, CCITTFax3}, // no TIFF form: coded afresh
+		{t4.Options{Format: t4.MH, EOL: true, AlignEOL: true, LSBFirst: true}, CCITTFax3},
+		{t4.Options{Format: t4.MMR, LSBFirst: true}, CCITTFax4},
+	}
+	for _, tt := range tests {
+		c, err := t4.Encode(p, tt.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		w := NewWriter(&buf, nil)
+		if err := w.WriteCoded(c); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(buf.Bytes(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.pages[0].comp; got != tt.want {
+			t.Errorf("%+v: compression %v, want %v", tt.opts, got, tt.want)
+		}
+		got, err := r.Page(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		samePages(t, []*page.Page{got}, []*page.Page{p})
+	}
+}
