@@ -2,9 +2,10 @@ package e2e
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"math"
-	"net/http/httptest"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,53 +16,77 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
-	"github.com/faxhaven/faxhaven/internal/accounts/accountstest"
 	"github.com/faxhaven/faxhaven/internal/brands"
-	"github.com/faxhaven/faxhaven/internal/clock"
+	"github.com/faxhaven/faxhaven/internal/config"
 	"github.com/faxhaven/faxhaven/internal/peer"
+	"github.com/faxhaven/faxhaven/internal/service"
 	"github.com/faxhaven/faxhaven/internal/staff"
-	"github.com/faxhaven/faxhaven/internal/store"
 	"github.com/faxhaven/faxhaven/internal/store/storetest"
 	"github.com/faxhaven/faxhaven/internal/web"
 )
 
-// portal is a running portal on a loopback port with a real database.
+// portal is a whole Faxhaven node (service.New, as "faxhaven serve" builds
+// it) serving the real portal handler on a loopback port: real database,
+// real number pool, real mail outbox.
 type portal struct {
-	*accountstest.Env
+	*service.Service
 	URL   string
-	Staff *staff.Service
+	Brand *brands.Brand
 }
 
-func startPortal(t *testing.T, db *store.DB) *portal {
+func startPortal(t *testing.T, dbURL string) *portal {
 	t.Helper()
-	e := accountstest.New(t, db)
-	// The portal runs on the wall clock: the browser sees real cookie
-	// expiry times.
-	e.Accounts.Clock = clock.System{}
-	e.Brands.Clock = clock.System{}
-	st := &staff.Service{DB: db, Clock: clock.System{}, Params: accountstest.FastParams}
-	srv, err := web.New(web.Deps{DB: db, Brands: e.Brands, Accounts: e.Accounts, Staff: st, Clock: clock.System{},
-		Outbox: mailerOutbox{e.Mailer}, Logger: slog.New(slog.DiscardHandler)})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(hs.Close)
-	e.Accounts.Link = func(_ *brands.Brand, path string) string { return hs.URL + path }
-	return &portal{Env: e, URL: hs.URL, Staff: st}
+	dir := t.TempDir()
+	cfg, err := config.Load("serve", []string{"--data-dir", dir, "--database-url", dbURL, "--listen", ln.Addr().String()},
+		func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	svc, err := service.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("service stopped with %v", err)
+		}
+		svc.Close()
+	})
+	b, err := svc.Brands.BySlug(ctx, brands.DefaultSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &portal{Service: svc, URL: "http://" + ln.Addr().String(), Brand: b}
 }
 
-// mailerOutbox shows the test mailer's messages on the admin outbox page.
-type mailerOutbox struct{ m *accountstest.Mailer }
-
-func (o mailerOutbox) Recent(_ context.Context, limit int) ([]web.OutboxMessage, error) {
-	var out []web.OutboxMessage
-	sent := o.m.Sent()
-	for i := len(sent) - 1; i >= 0 && len(out) < limit; i-- {
-		out = append(out, web.OutboxMessage{ID: int64(i + 1), At: time.Now(), To: sent[i].To, Subject: sent[i].Subject,
-			Text: sent[i].Text, Status: "kept"})
+// mail returns the newest message to addr whose subject holds subject,
+// from the node's mail outbox, as the admin page shows it.
+func (p *portal) mail(t *testing.T, addr, subject string) web.OutboxMessage {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		list, err := p.Mail.Recent(context.Background(), 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range list {
+			if m.To == addr && strings.Contains(m.Subject, subject) {
+				return m
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return out, nil
+	t.Fatalf("no mail to %s about %q in the outbox", addr, subject)
+	return web.OutboxMessage{}
 }
 
 // browser is one Chromium process on a profile directory. Closing it and
@@ -174,21 +199,22 @@ func fill(fields map[string]string) chromedp.Action[chromedp.Void] {
 }
 
 // linkPath returns the path and query of the link in a mail.
-func linkPath(t *testing.T, m accountstest.Sent) string {
+func linkPath(t *testing.T, m web.OutboxMessage) string {
 	t.Helper()
 	for _, f := range strings.Fields(m.Text) {
 		if u, err := url.Parse(f); err == nil && u.IsAbs() && u.Query().Get("token") != "" {
 			return u.RequestURI()
 		}
 	}
-	t.Fatalf("no link in the %s mail:\n%s", m.Kind, m.Text)
+	t.Fatalf("no link in the mail %q:\n%s", m.Subject, m.Text)
 	return ""
 }
 
 func TestPortalInChromium(t *testing.T) {
 	chromium := peer.Command(t, "chromium", "chromium")
-	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
-		p := startPortal(t, db)
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		p := startPortal(t, dbURL)
+		db := p.DB
 		profile := t.TempDir()
 		const name, email, password = "Emma Ende", "emma@example.org", "quiet harbour lights"
 
@@ -208,7 +234,7 @@ func TestPortalInChromium(t *testing.T) {
 		}
 
 		// Verify through the emailed link.
-		b.do(chromedp.Navigate(p.URL+linkPath(t, p.Mailer.Last(t, email, "verify"))),
+		b.do(chromedp.Navigate(p.URL+linkPath(t, p.mail(t, email, "Confirm your email address"))),
 			chromedp.WaitVisible(chromedp.CSS(`form[action="/verify"] button`)),
 			chromedp.Click(chromedp.CSS(`form[action="/verify"] button`)),
 			chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)))
@@ -286,7 +312,7 @@ func TestPortalInChromium(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`form[action="/forgot"] button`)),
 			chromedp.WaitVisible(chromedp.CSS(".notice")))
 		const newPassword = "brand new harbour lights"
-		b.do(chromedp.Navigate(p.URL+linkPath(t, p.Mailer.Last(t, email, "reset"))),
+		b.do(chromedp.Navigate(p.URL+linkPath(t, p.mail(t, email, "Reset your password"))),
 			chromedp.WaitVisible(chromedp.CSS("#password_confirm")),
 			fill(map[string]string{"password": newPassword, "password_confirm": newPassword}),
 			chromedp.Click(chromedp.CSS(`form[action="/reset"] button`)),
