@@ -227,7 +227,13 @@ func (s *Session) Result() Result {
 func (s *Session) Cancel() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.st == stDone {
+	switch s.st {
+	case stDone:
+		return
+	case stSending:
+		// The modem is busy with a signal; no DCN can follow it now.
+		s.res.Reason, s.res.Phase, s.res.Detail = ReasonCanceled, s.phase, "cancelled locally"
+		s.end()
 		return
 	}
 	s.failDCN(ReasonCanceled, 0, "cancelled locally")

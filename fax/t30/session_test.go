@@ -653,3 +653,85 @@ func TestECMGivesUp(t *testing.T) {
 		t.Errorf("receiver should have answered EOR with ERR: %v", run.b.sent)
 	}
 }
+
+// TestMinScanLine makes the receiver announce a 20 ms minimum scan-line
+// time (as a paper fax machine does) by rewriting its DIS on the line:
+// non-ECM rows must then carry at least 20 ms of bits, and the page still
+// arrives intact.
+func TestMinScanLine(t *testing.T) {
+	fault := func(from string, at time.Duration, ev *Event) bool {
+		if ev.Kind == EventFrame && from == "b" {
+			if f, err := ParseFrame(ev.Data); err == nil && f.FCF == DIS {
+				c, _ := ParseCaps(f.Info)
+				c.MinScan = 0 // code 000: 20 ms at every resolution
+				f.Info = c.Marshal()
+				ev.Data = f.Marshal()
+			}
+		}
+		return true
+	}
+	var rows []int
+	pg, err := t4test.Page("dot", 1728, 300, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg.Res = page.Fine
+	pages := []*page.Page{pg}
+	cfg := Config{Role: Calling, Pages: pages, DisableECM: true, MaxRate: 9600, Encoding: MH}
+	run := runCall(t, cfg, Config{Role: Answering, OnPage: func(p ReceivedPage) {
+		rows = append(rows, len(p.Data))
+		if !p.Page.Equal(pages[0]) {
+			t.Error("page differs")
+		}
+	}}, fault)
+	if err := run.resA.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// 300 rows of at least 192 bits (20 ms at 9600 bit/s) each.
+	if len(rows) != 1 || rows[0] < 300*192/8 {
+		t.Errorf("page data %v octets; 300 rows of 20 ms at 9600 bit/s need at least %d", rows, 300*192/8)
+	}
+	plain, _ := T4Coder{}.Encode(pages[0], MH, 0)
+	if len(plain) >= 300*192/8 {
+		t.Fatalf("test page too busy (%d octets) to show the fill", len(plain))
+	}
+}
+
+func TestParamsMinRowBits(t *testing.T) {
+	tests := []struct {
+		p    Params
+		want int
+	}{
+		{Params{Mod: V29_9600, MinScan: 20 * time.Millisecond}, 192},
+		{Params{Mod: V17_14400, MinScan: 10 * time.Millisecond}, 144},
+		{Params{Mod: V27ter2400, MinScan: 40 * time.Millisecond}, 96},
+		{Params{Mod: V17_14400, MinScan: 20 * time.Millisecond, ECM: true}, 0},
+		{Params{Mod: V17_14400}, 0},
+	}
+	for _, tt := range tests {
+		if got := tt.p.MinRowBits(); got != tt.want {
+			t.Errorf("%v at %v ECM=%v: MinRowBits %d, want %d", tt.p.MinScan, tt.p.Mod, tt.p.ECM, got, tt.want)
+		}
+	}
+}
+
+// TestCancel ends a call locally in the middle of the page.
+func TestCancel(t *testing.T) {
+	clk := NewVirtualClock(epoch)
+	a, b := newMemPair(clk)
+	sa, _ := New(Config{Role: Calling, Pages: testPages(t, 1, page.Fine), Clock: clk}, a)
+	sb, _ := New(Config{Role: Answering, Clock: clk}, b)
+	a.handler, b.handler = sa.Handle, sb.Handle
+	sa.Start()
+	sb.Start()
+	clk.Advance(15 * time.Second)
+	sa.Cancel()
+	for !(isDone(sa) && isDone(sb)) && clk.Now().Sub(epoch) < callLimit && clk.Step() {
+	}
+	if r := sa.Result(); r.Reason != ReasonCanceled {
+		t.Errorf("canceller: %v (%v)", r.Reason, r.Err())
+	}
+	if r := sb.Result(); r.OK() || !isDone(sb) {
+		t.Errorf("other side: done %v, %v", isDone(sb), r.Err())
+	}
+}
