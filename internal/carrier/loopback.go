@@ -5,15 +5,16 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/faxhaven/faxhaven/fax/t4"
+	"github.com/faxhaven/faxhaven/fax/t30"
+	"github.com/faxhaven/faxhaven/fax/terminal"
 	"github.com/faxhaven/faxhaven/internal/clock"
 )
 
 // Loopback routes faxes between the service's own numbers without leaving
-// the process: the demo numbers of the embedded setup. Every page crosses
-// the real coding path: it is coded as the sender's machine would send it
-// and decoded as the receiver's machine would, so what reaches the inbox is
-// a real fax page.
+// the process: the demo numbers of the embedded setup. Every fax is a real
+// call: a T.30 session on each end, speaking T.38 over UDPTL to each other
+// on a virtual clock (fax/terminal), so the pages are coded, trained,
+// transmitted, confirmed and decoded exactly as on a line, in milliseconds.
 type Loopback struct {
 	// Owns reports whether the loopback routes the number, and whether it
 	// exists at all.
@@ -36,23 +37,48 @@ func (l *Loopback) Send(ctx context.Context, out *Outbound) (*Result, error) {
 	if len(out.Pages) == 0 {
 		return nil, errors.New("loopback: a fax needs at least one page")
 	}
-	in := &Inbound{CallID: out.CallID, From: out.From, To: out.To, RemoteID: out.Ident, Received: start}
-	for i, p := range out.Pages {
-		// MMR is what two modern machines with ECM agree on.
-		coded, err := t4.Encode(p, t4.Options{Format: t4.MMR, EndOfPage: true})
-		if err != nil {
-			return &Result{Status: Failed, Reason: "a page could not be encoded", Detail: fmt.Sprintf("page %d: %v", i+1, err)}, nil
-		}
-		got, stats, err := coded.Decode()
-		if err != nil {
-			return &Result{Status: Failed, Reason: fmt.Sprintf("page %d was not confirmed", i+1), Detail: err.Error()}, nil
-		}
-		coded.Stats = &stats
-		in.Pages = append(in.Pages, ReceivedPage{Page: got, Coded: coded})
+	call, err := terminal.Loopback(ctx, t30.Config{Ident: ident(out.Ident), Pages: out.Pages}, t30.Config{Ident: ident(out.To)})
+	if err != nil {
+		return nil, fmt.Errorf("loopback: %w", err)
 	}
-	// The receiving side stores the fax before the call is confirmed.
+	res := callResult(call.Sender)
+	if len(call.Pages) == 0 {
+		return res, nil
+	}
+	in := &Inbound{CallID: out.CallID, From: out.From, To: out.To, RemoteID: call.Receiver.RemoteID, Received: start}
+	for _, p := range call.Pages {
+		in.Pages = append(in.Pages, ReceivedPage{Page: p.Page})
+	}
+	// The fax counts as delivered only once the receiving side has stored
+	// it; a receiver that cannot store it fails the send, which is retried.
 	if err := l.Sink.Deliver(ctx, in); err != nil {
 		return &Result{Status: Failed, Reason: "the receiving side could not store the fax", Detail: err.Error()}, nil
 	}
-	return &Result{Status: Delivered, PagesSent: len(in.Pages), Reason: "the fax went through", Duration: l.Clock.Now().Sub(start)}, nil
+	return res, nil
+}
+
+// callResult turns the sending session's result into a carrier result.
+func callResult(r t30.Result) *Result {
+	res := &Result{PagesSent: r.Confirmed(), RemoteID: r.RemoteID, Reason: r.Message(), Detail: r.Detail, Duration: r.Duration()}
+	switch {
+	case r.OK():
+		res.Status = Delivered
+	case r.Reason == t30.ReasonNoFax:
+		res.Status = NotFax
+	default:
+		res.Status = Failed
+	}
+	return res
+}
+
+// ident makes a T.30 identity of a number: digits, "+" and spaces, at most
+// 20 characters.
+func ident(s string) string {
+	b := make([]byte, 0, 20)
+	for i := 0; i < len(s) && len(b) < 20; i++ {
+		if c := s[i]; c == '+' || c == ' ' || c >= '0' && c <= '9' {
+			b = append(b, c)
+		}
+	}
+	return string(b)
 }
