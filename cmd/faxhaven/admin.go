@@ -25,7 +25,8 @@ Subcommands:
                 add a staff member; prints a one-time password unless
                 --password-stdin reads one from standard input
   set-password  --email E [--password-stdin]
-                give a staff member a new password and end their sessions
+                give a staff member a new one-time password and end their
+                sessions; they choose their own at the next login
   disable-staff --email E
                 stop a staff member from logging in (their audit records stay)
   list-staff    list staff members
@@ -96,13 +97,17 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		m, err := svc.Create(ctx, email, own["name"], role, pw)
+		create := svc.Create
+		if generated {
+			create = svc.CreateOneTime
+		}
+		m, err := create(ctx, email, own["name"], role, pw)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "created staff member %s (%s), id %d\n", m.Email, m.Role, m.ID)
 		if generated {
-			fmt.Fprintf(stdout, "one-time password: %s\nlog in at /staff/login; it is shown only now.\n", pw)
+			fmt.Fprintf(stdout, "one-time password: %s\nlog in at /staff/login and choose your own password; this one is shown only now.\n", pw)
 		}
 	case "set-password":
 		email, err := need("email")
@@ -116,7 +121,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := svc.SetPassword(ctx, email, pw); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "password of %s changed; their sessions have ended\n", email)
+		fmt.Fprintf(stdout, "password of %s changed; their sessions have ended and they must choose their own at the next login\n", email)
 		if generated {
 			fmt.Fprintf(stdout, "one-time password: %s\n", pw)
 		}

@@ -40,10 +40,10 @@ func TestAdminCreateStaff(t *testing.T) {
 	}
 	defer db.Close()
 	svc := &staff.Service{DB: db, Clock: clock.NewManual(time.Now())}
-	if _, _, err := svc.Login(ctx, "boss@faxhaven.example", m[1], "127.0.0.1"); err != nil {
-		t.Errorf("login with the printed password: %v", err)
+	if boss, _, err := svc.Login(ctx, "boss@faxhaven.example", m[1], "127.0.0.1"); err != nil || !boss.MustChangePassword {
+		t.Errorf("login with the printed password: %v; must change it: %v", err, boss != nil && boss.MustChangePassword)
 	}
-	if _, _, err := svc.Login(ctx, "help@faxhaven.example", "typed secret phrase", "127.0.0.1"); err != nil {
+	if help, _, err := svc.Login(ctx, "help@faxhaven.example", "typed secret phrase", "127.0.0.1"); err != nil || help.MustChangePassword {
 		t.Errorf("login with the password from stdin: %v", err)
 	}
 	list := runOK("", "list-staff", dbFlag)

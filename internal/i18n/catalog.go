@@ -13,6 +13,7 @@ var catalog = map[string]entry{
 	"err.password_short":     {"Your password must be at least 10 characters long.", "Uw wachtwoord moet minstens 10 tekens lang zijn."},
 	"err.password_long":      {"Your password is too long (at most 1024 characters).", "Uw wachtwoord is te lang (hoogstens 1024 tekens)."},
 	"err.password_common":    {"This password is too easy to guess. Choose another one, for example a few unrelated words.", "Dit wachtwoord is te makkelijk te raden. Kies een ander, bijvoorbeeld een paar losse woorden."},
+	"err.password_same":      {"Choose a password that differs from the current one.", "Kies een ander wachtwoord dan het huidige."},
 	"err.password_wrong":     {"Your current password is not correct.", "Uw huidige wachtwoord klopt niet."},
 	"err.password_mismatch":  {"The two passwords are not the same.", "De twee wachtwoorden zijn niet gelijk."},
 	"err.marketing_choice":   {"Please choose yes or no.", "Kies ja of nee."},
@@ -224,5 +225,6 @@ var catalog = map[string]entry{
 	"staff.outbox.ground_text":    {"The outbox holds users' addresses and messages. Opening it is recorded with your ground.", "De uitgaande mail bevat adressen en berichten van gebruikers. Openen wordt vastgelegd met uw grond."},
 	"staff.outbox.meta":           {"To %s · %s · %s", "Aan %s · %s · %s"},
 	"staff.outbox.empty":          {"The outbox is empty.", "De uitgaande mail is leeg."},
+	"staff.password.text":         {"Choose your own password. Until you do, the console stays closed: a one-time password is for the first login only.", "Kies uw eigen wachtwoord. Tot u dat doet, blijft de console dicht: een eenmalig wachtwoord is alleen voor de eerste keer inloggen."},
 	"staff.back":                  {"Back to the console", "Terug naar de console"},
 }

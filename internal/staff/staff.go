@@ -50,6 +50,10 @@ type Member struct {
 	Role      Role
 	CreatedAt time.Time
 	Disabled  bool
+	// MustChangePassword is set while the member still has the one-time
+	// password they were created with; the console lets them do nothing
+	// else until they choose their own.
+	MustChangePassword bool
 }
 
 // Errors.
@@ -97,13 +101,13 @@ func (s *Service) params() accounts.Params {
 	return s.Params
 }
 
-const memberCols = "id, email, name, role, created_at, disabled_at"
+const memberCols = "id, email, name, role, created_at, disabled_at, must_change_password"
 
 func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 	var m Member
 	var created, disabled int64
 	var role string
-	err := row.Scan(&m.ID, &m.Email, &m.Name, &role, &created, &disabled)
+	err := row.Scan(&m.ID, &m.Email, &m.Name, &role, &created, &disabled, &m.MustChangePassword)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -117,6 +121,16 @@ func scanMember(row interface{ Scan(...any) error }) (*Member, error) {
 // Create adds a staff member. The password must pass the same strength
 // check as users' passwords.
 func (s *Service) Create(ctx context.Context, email, name string, role Role, password string) (*Member, error) {
+	return s.create(ctx, email, name, role, password, false)
+}
+
+// CreateOneTime adds a staff member with a one-time password, which they
+// must replace with their own at the first login.
+func (s *Service) CreateOneTime(ctx context.Context, email, name string, role Role, password string) (*Member, error) {
+	return s.create(ctx, email, name, role, password, true)
+}
+
+func (s *Service) create(ctx context.Context, email, name string, role Role, password string, oneTime bool) (*Member, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if !strings.Contains(email, "@") {
 		return nil, fmt.Errorf("staff: %q is not an email address", email)
@@ -134,9 +148,9 @@ func (s *Service) Create(ctx context.Context, email, name string, role Role, pas
 	if err != nil {
 		return nil, err
 	}
-	m := &Member{Email: email, Name: name, Role: role, CreatedAt: s.Clock.Now()}
-	err = s.DB.QueryRowContext(ctx, `INSERT INTO staff (email, name, role, password_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, email, name, string(role), hash, store.Micros(m.CreatedAt)).Scan(&m.ID)
+	m := &Member{Email: email, Name: name, Role: role, CreatedAt: s.Clock.Now(), MustChangePassword: oneTime}
+	err = s.DB.QueryRowContext(ctx, `INSERT INTO staff (email, name, role, password_hash, created_at, must_change_password)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, email, name, string(role), hash, store.Micros(m.CreatedAt), oneTime).Scan(&m.ID)
 	if store.IsUniqueViolation(err) {
 		return nil, fmt.Errorf("%w: %s", ErrExists, email)
 	}
@@ -146,7 +160,9 @@ func (s *Service) Create(ctx context.Context, email, name string, role Role, pas
 	return m, nil
 }
 
-// SetPassword replaces a staff member's password and ends their sessions.
+// SetPassword gives a staff member a new one-time password (an admin's
+// reset) and ends their sessions; they must choose their own at the next
+// login.
 func (s *Service) SetPassword(ctx context.Context, email, password string) error {
 	m, err := s.ByEmail(ctx, email)
 	if err != nil {
@@ -159,10 +175,52 @@ func (s *Service) SetPassword(ctx context.Context, email, password string) error
 	if err != nil {
 		return err
 	}
-	if _, err := s.DB.ExecContext(ctx, "UPDATE staff SET password_hash = $1 WHERE id = $2", hash, m.ID); err != nil {
+	if _, err := s.DB.ExecContext(ctx, "UPDATE staff SET password_hash = $1, must_change_password = $2 WHERE id = $3", hash, true, m.ID); err != nil {
 		return fmt.Errorf("staff: set password: %w", err)
 	}
 	return s.sessions().EndAll(ctx, accounts.SubjectStaff, m.ID)
+}
+
+// ErrWrongPassword is returned by ChangePassword when the current password
+// does not match.
+var ErrWrongPassword = errors.New("staff: the current password is not correct")
+
+// ChangePassword replaces a member's password with one they chose, after
+// checking the current one, clears the one-time mark and ends their other
+// sessions; keepSession is the token of the session making the change. A
+// refused new password is an *accounts.ValidationError on "password".
+func (s *Service) ChangePassword(ctx context.Context, m *Member, current, next, keepSession string) error {
+	var hash string
+	if err := s.DB.QueryRowContext(ctx, "SELECT password_hash FROM staff WHERE id = $1", m.ID).Scan(&hash); err != nil {
+		return fmt.Errorf("staff: change password: %w", err)
+	}
+	ok, err := accounts.CheckPassword(hash, current)
+	if err != nil {
+		return fmt.Errorf("staff: change password: %w", err)
+	}
+	if !ok {
+		return ErrWrongPassword
+	}
+	if k := accounts.CheckPasswordStrength(next, m.Email); k != "" {
+		return &accounts.ValidationError{Fields: map[string]string{"password": k}}
+	}
+	if next == current {
+		return &accounts.ValidationError{Fields: map[string]string{"password": "err.password_same"}}
+	}
+	newHash, err := accounts.HashPassword(next, s.params())
+	if err != nil {
+		return err
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE staff SET password_hash = $1, must_change_password = $2 WHERE id = $3", newHash, false, m.ID); err != nil {
+			return fmt.Errorf("staff: change password: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE subject_kind = $1 AND subject_id = $2 AND token_hash <> $3",
+			accounts.SubjectStaff, m.ID, accounts.HashToken(keepSession)); err != nil {
+			return fmt.Errorf("staff: end other sessions: %w", err)
+		}
+		return nil
+	})
 }
 
 // Disable stops a staff member from logging in and ends their sessions.

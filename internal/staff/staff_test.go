@@ -183,3 +183,55 @@ func TestStaffLoginAndList(t *testing.T) {
 		}
 	})
 }
+
+func TestOneTimePassword(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		_, s := setup(t, db)
+		m, err := s.CreateOneTime(ctx, "new@faxhaven.example", "", staff.Support, "generated Pass 123")
+		if err != nil || !m.MustChangePassword {
+			t.Fatalf("CreateOneTime = %+v, %v", m, err)
+		}
+		got, ss, err := s.Login(ctx, "new@faxhaven.example", "generated Pass 123", "192.0.2.1")
+		if err != nil || !got.MustChangePassword {
+			t.Fatalf("login with the one-time password: %+v, %v", got, err)
+		}
+		_, other, _ := s.Login(ctx, "new@faxhaven.example", "generated Pass 123", "192.0.2.2")
+		var verr *accounts.ValidationError
+		tests := []struct {
+			current, next string
+			check         func(error) bool
+		}{
+			{"wrong one", "my own long secret", func(err error) bool { return errors.Is(err, staff.ErrWrongPassword) }},
+			{"generated Pass 123", "short", func(err error) bool { return errors.As(err, &verr) && verr.Field("password") == "err.password_short" }},
+			{"generated Pass 123", "generated Pass 123", func(err error) bool { return errors.As(err, &verr) && verr.Field("password") == "err.password_same" }},
+			{"generated Pass 123", "my own long secret", func(err error) bool { return err == nil }},
+		}
+		for _, tt := range tests {
+			if err := s.ChangePassword(ctx, got, tt.current, tt.next, ss.Token); !tt.check(err) {
+				t.Errorf("ChangePassword(%q, %q) = %v", tt.current, tt.next, err)
+			}
+		}
+		after, err := s.Session(ctx, ss.Token)
+		if err != nil || after.MustChangePassword {
+			t.Errorf("after the change: %+v, %v", after, err)
+		}
+		if _, err := s.Session(ctx, other.Token); !errors.Is(err, accounts.ErrNoSession) {
+			t.Errorf("other session survived the change: %v", err)
+		}
+		if _, _, err := s.Login(ctx, "new@faxhaven.example", "generated Pass 123", "192.0.2.1"); err == nil {
+			t.Error("the one-time password still works")
+		}
+		// An admin's reset makes the password one-time again.
+		if err := s.SetPassword(ctx, "new@faxhaven.example", "reset by admin 42"); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := s.ByEmail(ctx, "new@faxhaven.example"); !m.MustChangePassword {
+			t.Error("admin reset did not mark the password one-time")
+		}
+		// A password chosen at creation is not one-time.
+		own, _ := s.Create(ctx, "own@faxhaven.example", "", staff.Legal, "chosen by myself 7")
+		if own.MustChangePassword {
+			t.Error("Create marked a chosen password one-time")
+		}
+	})
+}

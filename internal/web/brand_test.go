@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/faxhaven/faxhaven/internal/brands"
+	"github.com/faxhaven/faxhaven/internal/staff"
 	"github.com/faxhaven/faxhaven/internal/store"
 	"github.com/faxhaven/faxhaven/internal/store/storetest"
 )
@@ -125,5 +126,27 @@ func TestUnverifiedUserCanAskForANewLink(t *testing.T) {
 		if again := e.Mailer.Last(t, "una@example.org", "verify"); again.Text == first.Text {
 			t.Error("no new verification mail")
 		}
+	})
+}
+
+func TestStaffOneTimePasswordMustBeReplaced(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, false)
+		if _, err := e.Staff.CreateOneTime(ctx, "fresh@faxhaven.example", "", staff.Support, "one time Pass 99"); err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser(t)
+		b.post("/staff/login", url.Values{"email": {"fresh@faxhaven.example"}, "password": {"one time Pass 99"}}).want(t, http.StatusSeeOther)
+		for _, path := range []string{"/staff", "/staff/accounts/1", "/staff/outbox"} {
+			if res := b.get(path).want(t, http.StatusSeeOther); res.Header.Get("Location") != "/staff/password" {
+				t.Errorf("GET %s with a one-time password went to %q", path, res.Header.Get("Location"))
+			}
+		}
+		b.get("/staff/password").want(t, http.StatusOK)
+		b.post("/staff/password", url.Values{"current": {"nope nope nope"}, "password": {"my own staff secret"}, "password_confirm": {"my own staff secret"}}).
+			want(t, http.StatusUnprocessableEntity)
+		b.post("/staff/password", url.Values{"current": {"one time Pass 99"}, "password": {"my own staff secret"}, "password_confirm": {"my own staff secret"}}).
+			want(t, http.StatusSeeOther)
+		b.get("/staff").want(t, http.StatusOK)
 	})
 }

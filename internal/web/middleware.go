@@ -273,11 +273,17 @@ func (s *Server) requireAccount(h http.HandlerFunc) http.HandlerFunc {
 // login page.
 func (s *Server) requireStaff(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if currentStaff(r) == nil {
+		m := currentStaff(r)
+		if m == nil {
 			http.Redirect(w, r, "/staff/login", http.StatusSeeOther)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		// A one-time password opens nothing but the page that replaces it.
+		if m.MustChangePassword && r.URL.Path != "/staff/password" {
+			http.Redirect(w, r, "/staff/password", http.StatusSeeOther)
+			return
+		}
 		h(w, r)
 	}
 }

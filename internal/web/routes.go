@@ -45,6 +45,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /staff/login", s.staffLoginForm)
 	mux.HandleFunc("POST /staff/login", s.staffLogin)
 	mux.HandleFunc("POST /staff/logout", s.staffLogout)
+	mux.HandleFunc("GET /staff/password", s.requireStaff(s.staffPasswordForm))
+	mux.HandleFunc("POST /staff/password", s.requireStaff(s.staffChangePassword))
 	mux.HandleFunc("GET /staff", s.requireStaff(s.staffConsole))
 	mux.HandleFunc("GET /staff/accounts/{id}", s.requireStaff(s.staffAccountForm))
 	mux.HandleFunc("POST /staff/accounts/{id}", s.requireStaff(s.staffAccountView))

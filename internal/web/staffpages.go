@@ -49,6 +49,40 @@ func (s *Server) staffLogout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/staff/login", http.StatusSeeOther)
 }
 
+func (s *Server) staffPasswordForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "staff_password", nil)
+}
+
+// staffChangePassword lets a staff member replace their password, and is
+// the first thing one with a one-time password must do.
+func (s *Server) staffChangePassword(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	if f.Get("password") != f.Get("password_confirm") {
+		s.renderForm(w, r, "staff_password", map[string]string{"password_confirm": "err.password_mismatch"}, nil)
+		return
+	}
+	token := ""
+	if c, err := r.Cookie(staffCookie); err == nil {
+		token = c.Value
+	}
+	err := s.Staff.ChangePassword(r.Context(), currentStaff(r), f.Get("current"), f.Get("password"), token)
+	var verr *accounts.ValidationError
+	switch {
+	case errors.Is(err, staff.ErrWrongPassword):
+		s.renderForm(w, r, "staff_password", map[string]string{"current": "err.password_wrong"}, nil)
+	case errors.As(err, &verr):
+		s.renderForm(w, r, "staff_password", verr.Fields, nil)
+	case err != nil:
+		s.serverError(w, r, err)
+	default:
+		s.setFlash(w, r, "flash.password_changed")
+		http.Redirect(w, r, "/staff", http.StatusSeeOther)
+	}
+}
+
 // consoleData is the staff console's data.
 type consoleData struct {
 	Accounts  []staff.AccountRow
