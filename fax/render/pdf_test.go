@@ -2,9 +2,11 @@ package render
 
 import (
 	"context"
+	"errors"
 	"image"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/faxhaven/faxhaven/fax/page"
 )
@@ -145,4 +147,56 @@ func TestPDFGreyAndColour(t *testing.T) {
 			t.Errorf("%s: %.3f black, want %.3f", c.name, got, 1-c.grey)
 		}
 	}
+}
+
+func TestPDFOddPages(t *testing.T) {
+	// Pages that are rotated, tiny, huge or without a usable MediaBox all
+	// render onto a fax page of the usual size, or fail cleanly.
+	rotated := pdfObjects([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Rotate 90 /Contents 4 0 R >>",
+		"<< /Length 21 >>\nstream\n0 g 50 50 100 700 re f\nendstream",
+	})
+	for name, pdf := range map[string][]byte{
+		"rotate 90":   rotated,
+		"tiny":        makePDF(10, 20, "0 g 0 0 5 10 re f"),
+		"huge":        makePDF(14000, 9000, "0 g 0 0 7000 4500 re f"),
+		"no mediabox": pdfObjects([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>", "<< /Type /Page /Parent 2 0 R >>"}),
+		"empty page":  makePDF(a4w, a4h, ""),
+	} {
+		t.Run(name, func(t *testing.T) {
+			pages, err := Document(context.Background(), pdf, Options{CacheDir: testCache})
+			if err != nil {
+				if !errors.Is(err, ErrCorrupt) {
+					t.Fatalf("err = %v, want a page or ErrCorrupt", err)
+				}
+				return
+			}
+			for _, p := range pages {
+				if p.Width != page.WidthA4 || p.Height != A4.Rows(page.Fine) {
+					t.Errorf("page is %dx%d", p.Width, p.Height)
+				}
+			}
+			savePNG(t, "pdf-odd-"+name, pages[0])
+		})
+	}
+}
+
+func FuzzPDF(f *testing.F) {
+	f.Add(makePDF(a4w, a4h, "0 g 72 72 72 72 re f"))
+	f.Add(manyPagePDF(3))
+	f.Add(pdfObjects([]string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>"}))
+	f.Add([]byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj trailer << /Root 1 0 R >>"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if fm, _ := Detect(data); fm != PDF {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		pages, err := Document(ctx, data, Options{Resolution: page.Standard, MaxPages: 5, CacheDir: testCache})
+		if err == nil && (len(pages) == 0 || len(pages) > 5) {
+			t.Fatalf("%d pages without an error", len(pages))
+		}
+	})
 }
