@@ -92,6 +92,16 @@ func (s *sealWriter) Write(p []byte) (int, error) {
 				return n, err
 			}
 		}
+		// Whole chunks with more data after them are sealed straight
+		// from p, saving a copy.
+		if len(s.buf) == 0 && len(p) > cap(s.buf) {
+			if err := s.seal(p[:cap(s.buf)], false); err != nil {
+				return n, err
+			}
+			p = p[cap(s.buf):]
+			n += cap(s.buf)
+			continue
+		}
 		c := copy(s.buf[len(s.buf):cap(s.buf)], p)
 		s.buf = s.buf[:len(s.buf)+c]
 		p = p[c:]
@@ -101,13 +111,18 @@ func (s *sealWriter) Write(p []byte) (int, error) {
 }
 
 func (s *sealWriter) flush(final bool) error {
+	err := s.seal(s.buf, final)
+	s.buf = s.buf[:0]
+	return err
+}
+
+func (s *sealWriter) seal(chunk []byte, final bool) error {
 	if s.seq == ^uint32(0) {
 		s.err = errors.New("keys: seal stream: too many chunks")
 		return s.err
 	}
-	s.out = s.g.Seal(s.out[:0], streamNonce(s.header, s.seq, final), s.buf, s.aad)
+	s.out = s.g.Seal(s.out[:0], streamNonce(s.header, s.seq, final), chunk, s.aad)
 	s.seq++
-	s.buf = s.buf[:0]
 	if _, err := s.w.Write(s.out); err != nil {
 		s.err = fmt.Errorf("keys: seal stream: %w", err)
 		return s.err

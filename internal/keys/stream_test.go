@@ -63,6 +63,22 @@ func TestStreamRoundTrip(t *testing.T) {
 		if !bytes.Equal(got, pt) {
 			t.Fatalf("%d bytes: round trip differs", size)
 		}
+		// One big Write takes the path that seals whole chunks in place.
+		var one bytes.Buffer
+		w, err := newSealWriter(newGCM(key), &one, []byte("aad"), testChunk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := w.Write(pt); err != nil || n != size {
+			t.Fatalf("%d bytes in one Write: wrote %d, %v", size, n, err)
+		}
+		w.Close()
+		if one.Len() != len(sealed) {
+			t.Fatalf("%d bytes in one Write sealed to %d bytes, want %d", size, one.Len(), len(sealed))
+		}
+		if got, err := openStream(key, one.Bytes(), []byte("aad")); err != nil || !bytes.Equal(got, pt) {
+			t.Fatalf("%d bytes in one Write: round trip differs (%v)", size, err)
+		}
 	}
 }
 
