@@ -398,7 +398,7 @@ func (d *Decoder) decode2DBits(acc uint64, n uint) (uint64, uint, error) {
 				return acc, n, errOrder
 			}
 			if a1 < width {
-				cur = addChange(cur, a1)
+				cur = append(cur, a1) // a1 > a0: it cannot cancel a change
 			}
 			a0 = a1
 			black = !black
