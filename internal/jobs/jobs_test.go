@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -443,4 +444,71 @@ func TestBackoffDelay(t *testing.T) {
 			t.Fatalf("Delay(2) with 50%% jitter = %v, outside 1.5s..4.5s", d)
 		}
 	}
+}
+
+type slowArgs struct{}
+
+func (slowArgs) Kind() string { return "test_slow" }
+
+// slowWorker reports how long its context had left, then fails.
+type slowWorker struct {
+	river.WorkerDefaults[slowArgs]
+	left chan time.Duration
+}
+
+func (w *slowWorker) Work(ctx context.Context, job *river.Job[slowArgs]) error {
+	d, ok := ctx.Deadline()
+	if !ok {
+		w.left <- -1
+	} else {
+		w.left <- time.Until(d)
+	}
+	return errors.New("failing to see the backoff")
+}
+
+func TestKindPolicyTimeoutAndBackoff(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := Migrate(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		cfg := testConfig()
+		cfg.Kinds = map[string]KindPolicy{"test_slow": {
+			Timeout: 300 * time.Millisecond,
+			Backoff: Backoff{Initial: time.Hour, Max: time.Hour},
+		}}
+		q, err := New(db, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &slowWorker{left: make(chan time.Duration, 1)}
+		if err := Register(q, river.Worker[slowArgs](w)); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { q.Stop(context.Background()) })
+		res, err := q.Insert(ctx, slowArgs{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case left := <-w.left:
+			if left <= 0 || left > 300*time.Millisecond {
+				t.Fatalf("job context had %v left, want the kind's 300ms timeout", left)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("the job never ran")
+		}
+		waitIdle(t, q) // a retry an hour away does not count as busy
+		job, err := q.Get(ctx, res.Job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wait := time.Until(job.ScheduledAt)
+		if job.State != rivertype.JobStateRetryable || wait < 59*time.Minute || wait > 61*time.Minute {
+			t.Fatalf("job %s, next try in %v; want retryable in the kind's 1h", job.State, wait)
+		}
+	})
 }
