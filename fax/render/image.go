@@ -112,6 +112,10 @@ func renderFaxTIFF(data []byte, opts Options) ([]*page.Page, error) {
 			pages = append(pages, p)
 			continue
 		}
+		if p.Width*p.Height > opts.MaxPixels {
+			return nil, fmt.Errorf("%w: TIFF page %d is %dx%d pixels, over the limit of %d megapixels",
+				ErrTooLarge, i+1, p.Width, p.Height, opts.MaxPixels/1_000_000)
+		}
 		aspect := 1.0
 		if p.Res.X > 0 && p.Res.Y > 0 {
 			aspect = p.Res.X / p.Res.Y

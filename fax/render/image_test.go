@@ -393,3 +393,23 @@ func TestFaxTIFF(t *testing.T) {
 		t.Errorf("truncated TIFF: err = %v, want ErrCorrupt", err)
 	}
 }
+
+func TestFaxTIFFLimits(t *testing.T) {
+	// A 300 dpi scan (not a fax page) over a small pixel limit is refused;
+	// a fax page passes through whatever the limit, since it is not scaled.
+	scan, _ := page.New(2480, 3508, page.R300)
+	fillRect(scan, 100, 100, 50, 50)
+	if _, err := Document(context.Background(), faxTIFF(t, scan), Options{MaxPixels: 1_000_000}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("large scan: err = %v, want ErrTooLarge", err)
+	}
+	pages, err := Document(context.Background(), faxTIFF(t, scan), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2480 pixels at 300 dpi is 8.27 in: scaled to the page, the mark
+	// keeps its place on paper (1/3 in from the top left corner).
+	box := inkBox(pages[0])
+	if box.Empty() || math.Abs(float64(box.Min.Y)-100.0/300*196) > 3 {
+		t.Errorf("mark at %v", box)
+	}
+}
