@@ -236,6 +236,7 @@ type policyWorker[T river.JobArgs] struct {
 	backoff Backoff
 }
 
+// Timeout prefers the worker's own timeout, then the kind's.
 func (w *policyWorker[T]) Timeout(job *river.Job[T]) time.Duration {
 	if d := w.Worker.Timeout(job); d != 0 {
 		return d
@@ -243,6 +244,7 @@ func (w *policyWorker[T]) Timeout(job *river.Job[T]) time.Duration {
 	return w.timeout
 }
 
+// NextRetry prefers the worker's own schedule, then the kind's backoff.
 func (w *policyWorker[T]) NextRetry(job *river.Job[T]) time.Time {
 	if t := w.Worker.NextRetry(job); !t.IsZero() {
 		return t
@@ -256,6 +258,7 @@ func (w *policyWorker[T]) NextRetry(job *river.Job[T]) time.Time {
 // retryPolicy is the queue-wide backoff.
 type retryPolicy struct{ b Backoff }
 
+// NextRetry implements river.ClientRetryPolicy.
 func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(p.b.Delay(job.Attempt))
 }

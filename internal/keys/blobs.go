@@ -17,8 +17,8 @@ import (
 // transaction: a crash in between leaves an unreferenced blob, never a row
 // pointing at nothing.
 type Blobs struct {
-	Store blobs.Store
-	Keys  *Keyring
+	Store blobs.Store // where the sealed bytes go
+	Keys  *Keyring    // whose account keys seal them
 }
 
 func blobAAD(key string) []byte { return []byte("faxhaven blob\x00" + key) }
@@ -67,6 +67,7 @@ func (b Blobs) Get(ctx context.Context, accountID int64, key string) (io.ReadClo
 // Delete removes the blob under key.
 func (b Blobs) Delete(ctx context.Context, key string) error { return b.Store.Delete(ctx, key) }
 
+// readCloser reads plaintext and closes the sealed blob under it.
 type readCloser struct {
 	io.Reader
 	io.Closer

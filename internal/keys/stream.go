@@ -76,6 +76,7 @@ func streamNonce(header []byte, seq uint32, final bool) []byte {
 	return n
 }
 
+// Write buffers p and seals every chunk that is followed by more data.
 func (s *sealWriter) Write(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
@@ -188,6 +189,7 @@ type openReader struct {
 	err    error
 }
 
+// Read returns plaintext from authenticated chunks only.
 func (o *openReader) Read(p []byte) (int, error) {
 	for len(o.plain) == 0 {
 		if o.err != nil {

@@ -144,16 +144,16 @@ func (o *Outbox) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, msg
 
 // Summary is a stored message without its content.
 type Summary struct {
-	ID         int64
-	AccountID  int64 // 0: not an account's mail
-	From       string
-	Recipients []string
-	Subject    string
-	Status     Status
-	Attempts   int
-	LastError  string
-	CreatedAt  time.Time
-	SentAt     time.Time // zero until sent
+	ID         int64     // the message's id
+	AccountID  int64     // the owning account; 0 for service mail
+	From       string    // envelope sender address
+	Recipients []string  // envelope recipient addresses
+	Subject    string    // subject as given, not encoded
+	Status     Status    // where delivery stands
+	Attempts   int       // delivery attempts made
+	LastError  string    // why the last attempt failed, or ""
+	CreatedAt  time.Time // when it was queued
+	SentAt     time.Time // when the relay accepted it; zero until then
 }
 
 // Stored is a stored message with its content.

@@ -86,7 +86,10 @@ func (r RelayConfig) withDefaults() (RelayConfig, error) {
 // reply to MAIL, RCPT or DATA.
 type permanentError struct{ err error }
 
+// Error returns the relay's reply with its context.
 func (e permanentError) Error() string { return e.err.Error() }
+
+// Unwrap gives the underlying *textproto.Error.
 func (e permanentError) Unwrap() error { return e.err }
 
 // send delivers raw to the relay. Errors are transient (retry later)
