@@ -202,7 +202,9 @@ type Queue struct {
 	started  bool
 }
 
-// New returns a queue on db. It opens no connection until first used.
+// New returns a queue on db. It opens no connection until first used. On
+// SQLite the queue opens a second pool on db.DSN, so the database must be a
+// file, not ":memory:".
 func New(db *store.DB, cfg Config) (*Queue, error) {
 	cfg = cfg.withDefaults()
 	if err := cfg.validate(); err != nil {

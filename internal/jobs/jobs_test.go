@@ -133,12 +133,18 @@ func TestInsertTxRunsOnlyWhenCommitted(t *testing.T) {
 	})
 }
 
-func TestJobSurvivesNewQueue(t *testing.T) {
+func TestJobSurvivesStopAndNewQueue(t *testing.T) {
 	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		// A queue that inserts but never works (like a node shutting down).
-		first := newQueue(t, db, testConfig(), &markWorker{})
-		res, err := first.Insert(ctx, markArgs{Mark: "left behind"}, nil)
+		// A node that runs, takes a job for a queue it does not work, and
+		// shuts down.
+		cfg := testConfig()
+		cfg.Queues = map[string]int{"other": 1}
+		first := newQueue(t, db, cfg, &markWorker{})
+		if err := first.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		res, err := first.Insert(ctx, markArgs{Mark: "left behind"}, &river.InsertOpts{Queue: river.QueueDefault})
 		if err != nil {
 			t.Fatal(err)
 		}
