@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // ErrNotFound is returned when no blob has the key.
@@ -242,6 +243,42 @@ func (d *Disk) Exists(ctx context.Context, key string) (bool, error) {
 		return false, fmt.Errorf("blobs: stat %s: %w", key, err)
 	}
 	return fi.Mode().IsRegular(), nil
+}
+
+// SweepTemp removes temporary files that Puts interrupted by a crash left
+// behind and that are older than olderThan, and returns how many it
+// removed. Run it at start-up, or now and then; a Put still in progress is
+// younger than any sensible olderThan (an hour, say) and is left alone.
+func (d *Disk) SweepTemp(ctx context.Context, olderThan time.Duration) (int, error) {
+	cutoff := time.Now().Add(-olderThan)
+	n := 0
+	err := filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed meanwhile
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.IsDir() || !strings.HasPrefix(e.Name(), ".put-") {
+			return nil
+		}
+		fi, err := e.Info()
+		if err != nil || fi.ModTime().After(cutoff) {
+			return nil
+		}
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("blobs: sweep temporary files: %w", err)
+	}
+	return n, nil
 }
 
 func syncDir(dir string) error {

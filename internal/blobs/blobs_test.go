@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func open(t *testing.T) *Disk {
@@ -260,4 +261,38 @@ func FuzzValidateKey(f *testing.F) {
 			t.Fatalf("key %q maps to %q, outside the root", key, p)
 		}
 	})
+}
+
+func TestSweepTemp(t *testing.T) {
+	d := open(t)
+	ctx := context.Background()
+	if _, err := d.Put(ctx, "fax/1/page.tiff", strings.NewReader("kept")); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := d.path("fax/1/page.tiff")
+	dir := filepath.Dir(p)
+	// What a crash mid-Put leaves: an old temporary file, and a fresh one
+	// as if a Put were running now.
+	stale, fresh := filepath.Join(dir, ".put-111"), filepath.Join(dir, ".put-222")
+	os.WriteFile(stale, []byte("half"), 0o600)
+	os.WriteFile(fresh, []byte("half"), 0o600)
+	old := time.Now().Add(-2 * time.Hour)
+	os.Chtimes(stale, old, old)
+
+	n, err := d.SweepTemp(ctx, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("SweepTemp removed %d files, want 1", n)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Error("the stale temporary file is still there")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Error("SweepTemp removed a temporary file young enough to be in use")
+	}
+	if got := string(get(t, d, "fax/1/page.tiff")); got != "kept" {
+		t.Errorf("blob next to the temporary files reads %q, want kept", got)
+	}
 }

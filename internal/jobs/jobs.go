@@ -76,6 +76,11 @@ type Config struct {
 	// Logger receives River's log output. Default: slog.Default().
 	Logger *slog.Logger
 
+	// Periodic lists jobs River inserts on a schedule, such as retention
+	// purges; the elected leader among the nodes inserts them, so each
+	// runs once per period across the cluster.
+	Periodic []*river.PeriodicJob
+
 	// testOnly trims River's start-up jitter; set by tests in this package.
 	testOnly bool
 }
@@ -297,6 +302,7 @@ func (q *Queue) clientLocked() (*river.Client[*sql.Tx], error) {
 		CompletedJobRetentionPeriod: q.cfg.CompletedRetention,
 		DiscardedJobRetentionPeriod: q.cfg.DiscardedRetention,
 		Logger:                      q.cfg.Logger,
+		PeriodicJobs:                q.cfg.Periodic,
 		TestOnly:                    q.cfg.testOnly,
 	})
 	if err != nil {

@@ -518,3 +518,30 @@ func TestKindPolicyTimeoutAndBackoff(t *testing.T) {
 		}
 	})
 }
+
+func TestPeriodicJobRuns(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		cfg := testConfig()
+		cfg.Periodic = []*river.PeriodicJob{river.NewPeriodicJob(
+			river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return markArgs{Mark: "purge"}, nil },
+			&river.PeriodicJobOpts{RunOnStart: true},
+		)}
+		w := &markWorker{}
+		q := newQueue(t, db, cfg, w)
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for len(w.seen()) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the periodic job never ran")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if got := w.seen(); !slices.Equal(got, []string{"purge"}) {
+			t.Fatalf("worker ran %q, want [purge] once", got)
+		}
+	})
+}
