@@ -61,7 +61,7 @@ func (f Format) ext() string {
 }
 
 // Supported is the list of accepted types, for error messages.
-const Supported = "PDF, PNG, JPEG, GIF, BMP, TIFF, plain text (UTF-8 or Latin-1), " +
+const Supported = "PDF, PNG, JPEG, GIF, BMP, TIFF, plain text (UTF-8, UTF-16 or Latin-1), " +
 	"and with LibreOffice installed DOCX, XLSX, PPTX, ODT, ODS, ODP, DOC, XLS, PPT and RTF"
 
 // Detect finds a document's format from its first bytes (and, for ZIP-based
@@ -99,7 +99,7 @@ func Detect(data []byte) (Format, error) {
 		}
 		return Unknown, fmt.Errorf("%w: a ZIP archive that is not an office document; send %s", ErrUnsupported, Supported)
 	}
-	if isText(data) {
+	if isUTF16(data) || isText(data) {
 		return PlainText, nil
 	}
 	return Unknown, fmt.Errorf("%w; send %s", ErrUnsupported, Supported)
@@ -152,6 +152,12 @@ func odfType(f *zip.File) Format {
 		return ODP
 	}
 	return Unknown
+}
+
+// isUTF16 reports whether data starts with a UTF-16 byte order mark, as
+// text saved as "Unicode" on Windows does, and has whole code units.
+func isUTF16(data []byte) bool {
+	return len(data)%2 == 0 && (bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}))
 }
 
 // isText reports whether data looks like plain text: valid UTF-8 or

@@ -55,6 +55,7 @@ func TestDetect(t *testing.T) {
 		{"latin1 text", []byte("Caf\xe9 cr\xe8me\r\n"), PlainText},
 		{"bom text", []byte("\xef\xbb\xbfhello"), PlainText},
 		{"short bm is text", []byte("BM"), PlainText},
+		{"utf16 text", []byte("\xff\xfeH\x00i\x00\n\x00"), PlainText},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

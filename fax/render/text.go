@@ -2,10 +2,12 @@ package render
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"math"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/faxhaven/faxhaven/fax/page"
@@ -30,10 +32,22 @@ var cp1252 = [32]rune{
 	0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
 }
 
-// decodeText returns data as a string: UTF-8 if it is valid UTF-8,
-// otherwise read as Latin-1 (with the Windows letters at 0x80-0x9f), which
-// is what older systems in Western Europe write.
+// decodeText returns data as a string: UTF-16 if it starts with a UTF-16
+// byte order mark, UTF-8 if it is valid UTF-8, otherwise read as Latin-1
+// (with the Windows letters at 0x80-0x9f), which is what older systems in
+// Western Europe write.
 func decodeText(data []byte) string {
+	if isUTF16(data) {
+		var order binary.ByteOrder = binary.LittleEndian
+		if data[0] == 0xfe {
+			order = binary.BigEndian
+		}
+		units := make([]uint16, 0, len(data)/2-1)
+		for i := 2; i+1 < len(data); i += 2 {
+			units = append(units, order.Uint16(data[i:]))
+		}
+		return string(utf16.Decode(units))
+	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if utf8.Valid(data) {
 		return string(data)

@@ -21,6 +21,8 @@ func TestDecodeText(t *testing.T) {
 		{"latin1", []byte("Caf\xe9 \xeb \xdf \xf8"), "Café ë ß ø"},
 		{"cp1252", []byte("\x80 5 \x93ok\x94"), "€ 5 \u201cok\u201d"},
 		{"cp1252 hole", []byte("a\x81b\xff"), "abÿ"},
+		{"utf16le", []byte("\xff\xfeC\x00a\x00f\x00\xe9\x003\x01"), "Caféĳ"},
+		{"utf16be", []byte("\xfe\xff\x00C\x00a\x00f\x00\xe9\x013"), "Caféĳ"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
