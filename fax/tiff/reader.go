@@ -50,6 +50,7 @@ type pageInfo struct {
 	lsbFirst       bool
 	rowsPerStrip   int
 	offsets, sizes []uint32
+	claimed        [][2]uint32 // strips cut short by the end of the file: index, claimed size
 	res            page.Resolution
 	stats          *t4.Stats
 }
@@ -303,8 +304,14 @@ func (r *Reader) parseIFD(off uint32, n int) (*pageInfo, uint32, error) {
 		return nil, 0, errPage(n, "%d strip offsets and %d byte counts for %d strips; the file is damaged", len(p.offsets), len(p.sizes), strips)
 	}
 	for i := range strips {
+		if p.offsets[i] > uint32(len(data)) || p.offsets[i] == uint32(len(data)) && p.sizes[i] > 0 {
+			return nil, 0, errPage(n, "strip %d starts at offset %d, past the end of the file (%d bytes); the file is truncated", i, p.offsets[i], len(data))
+		}
+		// Some writers overstate the last strip's size; like libtiff,
+		// read what is there. Missing rows are reported when decoding.
 		if uint64(p.offsets[i])+uint64(p.sizes[i]) > uint64(len(data)) {
-			return nil, 0, errPage(n, "strip %d (%d bytes at offset %d) runs past the end of the file (%d bytes); the file is truncated", i, p.sizes[i], p.offsets[i], len(data))
+			p.claimed = append(p.claimed, [2]uint32{uint32(i), p.sizes[i]})
+			p.sizes[i] = uint32(len(data)) - p.offsets[i]
 		}
 	}
 
@@ -372,6 +379,15 @@ func (p *pageInfo) codingOptions() t4.Options {
 
 // Page decodes page i (counting from 0).
 func (r *Reader) Page(i int) (*page.Page, error) {
+	pg, err := r.decode(i)
+	if err != nil && len(r.pages[i].claimed) > 0 {
+		c := r.pages[i].claimed[0]
+		return nil, fmt.Errorf("%w (strip %d claims %d bytes but the file ends after %d; the file is truncated)", err, c[0], c[1], r.pages[i].sizes[c[0]])
+	}
+	return pg, err
+}
+
+func (r *Reader) decode(i int) (*page.Page, error) {
 	p := r.pages[i]
 	pg, err := page.New(p.width, p.height, p.res)
 	if err != nil {
@@ -448,7 +464,7 @@ func (r *Reader) Stats(i int) *t4.Stats { return r.pages[i].stats }
 // bytes, not decoded; other pages are decoded and coded afresh as MMR.
 func (r *Reader) Coded(i int) (*t4.CodedPage, error) {
 	p := r.pages[i]
-	raw := !p.minIsBlack && (p.comp == CCITTFax3 || p.comp == CCITTRLE || p.comp == CCITTFax4 && len(p.offsets) == 1)
+	raw := !p.minIsBlack && len(p.claimed) == 0 && (p.comp == CCITTFax3 || p.comp == CCITTRLE || p.comp == CCITTFax4 && len(p.offsets) == 1)
 	if raw {
 		c := &t4.CodedPage{Width: p.width, Height: p.height, Res: p.res, Options: p.codingOptions(), Stats: p.stats}
 		if len(p.offsets) == 1 {

@@ -167,7 +167,9 @@ func TestBadInput(t *testing.T) {
 	huge := &tiffBuilder{bo: binary.LittleEndian, entries: basicEntries(100000, 100000, 4, 8, 1)}
 	big := &tiffBuilder{bo: binary.LittleEndian, entries: basicEntries(8000, 60000, 4, 8, 1)}
 	jpeg := &tiffBuilder{bo: binary.LittleEndian, entries: basicEntries(8, 1, 7, 8, 1)}
-	past := &tiffBuilder{bo: binary.LittleEndian, entries: basicEntries(8, 1, 1, 8, 1000)}
+	past := &tiffBuilder{bo: binary.LittleEndian, entries: basicEntries(8, 1, 1, 5000, 10)}
+	short := &tiffBuilder{bo: binary.LittleEndian, entries: basicEntries(64, 100, 1, 8+2+12*6+4, 800)}
+	short.data = make([]byte, 300) // 37 of 100 rows
 	tiled := &tiffBuilder{bo: binary.LittleEndian, entries: append(basicEntries(8, 1, 1, 8, 1), [3]uint32{tagTileWidth, typeLong, 16})}
 	grey := &tiffBuilder{bo: binary.LittleEndian, entries: append(basicEntries(8, 1, 1, 8, 1), [3]uint32{tagBitsPerSample, typeShort, 8})}
 	shortRows := &tiffBuilder{bo: binary.LittleEndian, entries: basicEntries(1728, 100, 4, 8+2+12*6+4, 4)}
@@ -184,7 +186,8 @@ func TestBadInput(t *testing.T) {
 		{"absurd size", huge.build(), "exceed"},
 		{"pixel budget", big.build(), "MaxPixels"},
 		{"jpeg", jpeg.build(), "compression 7 (JPEG) is not a bilevel fax format"},
-		{"strip past end", past.build(), "runs past the end"},
+		{"strip past end", past.build(), "past the end of the file"},
+		{"short strip", short.build(), "holds 300 bytes"},
 		{"tiled", tiled.build(), "tiled"},
 		{"greyscale", grey.build(), "not a bilevel image"},
 		{"missing rows", shortRows.build(), "ends after row 32 of 100"},
