@@ -49,7 +49,11 @@ func renderImage(data []byte, f Format, opts Options) ([]*page.Page, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := imagePage(toGray(img), opts)
+	g := toGray(img)
+	if f == JPEG {
+		g = orient(g, jpegOrientation(data))
+	}
+	p, err := imagePage(g, opts)
 	if err != nil {
 		return nil, err
 	}
