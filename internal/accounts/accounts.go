@@ -382,6 +382,17 @@ func (s *Service) SetLanguage(ctx context.Context, accountID int64, lang string)
 	return nil
 }
 
+// SetMarketing records the user's changed choice about offers by email
+// (O1, M1): they can change their mind at any time.
+func (s *Service) SetMarketing(ctx context.Context, accountID int64, optIn bool) error {
+	_, err := s.DB.ExecContext(ctx, "UPDATE accounts SET marketing_opt_in = $1, updated_at = $2 WHERE id = $3",
+		optIn, store.Micros(s.Clock.Now()), accountID)
+	if err != nil {
+		return fmt.Errorf("accounts: set marketing choice: %w", err)
+	}
+	return nil
+}
+
 // FaxNumber returns the fax number assigned to the account, or "" when it
 // has none yet.
 func (s *Service) FaxNumber(ctx context.Context, accountID int64) (string, error) {

@@ -68,11 +68,12 @@ var catalog = map[string]entry{
 	"common.no":    {"No", "Nee"},
 
 	// One-time messages after a redirect.
-	"flash.verified":         {"Your email address is confirmed. Welcome! Log in to see your fax number.", "Uw e-mailadres is bevestigd. Welkom! Log in om uw faxnummer te zien."},
-	"flash.verify_sent":      {"We have sent you a new link. Please check your email.", "Wij hebben u een nieuwe link gestuurd. Kijk in uw mailbox."},
-	"flash.logged_out":       {"You are logged out.", "U bent uitgelogd."},
-	"flash.password_changed": {"Your password is changed. Other devices have been logged out.", "Uw wachtwoord is gewijzigd. Andere apparaten zijn uitgelogd."},
-	"flash.password_reset":   {"Your password is set. Log in with your new password.", "Uw wachtwoord is ingesteld. Log in met uw nieuwe wachtwoord."},
+	"flash.verified":          {"Your email address is confirmed. Welcome! Log in to see your fax number.", "Uw e-mailadres is bevestigd. Welkom! Log in om uw faxnummer te zien."},
+	"flash.verify_sent":       {"We have sent you a new link. Please check your email.", "Wij hebben u een nieuwe link gestuurd. Kijk in uw mailbox."},
+	"flash.preferences_saved": {"Your preferences are saved.", "Uw voorkeuren zijn opgeslagen."},
+	"flash.logged_out":        {"You are logged out.", "U bent uitgelogd."},
+	"flash.password_changed":  {"Your password is changed. Other devices have been logged out.", "Uw wachtwoord is gewijzigd. Andere apparaten zijn uitgelogd."},
+	"flash.password_reset":    {"Your password is set. Log in with your new password.", "Uw wachtwoord is ingesteld. Log in met uw nieuwe wachtwoord."},
 
 	// Home.
 	"home.title":    {"Online fax, private by design", "Online faxen, privé van opzet"},
@@ -192,6 +193,8 @@ var catalog = map[string]entry{
 	"account.title":        {"My account", "Mijn account"},
 	"account.heading":      {"Welcome, %s", "Welkom, %s"},
 	"account.unverified":   {"Please confirm your email address %s with the link we sent you. Your fax number is assigned as soon as you do.", "Bevestig uw e-mailadres %s met de link die wij u stuurden. Uw faxnummer wordt toegewezen zodra u dat doet."},
+	"account.preferences":  {"Email preferences", "E-mailvoorkeuren"},
+	"account.save":         {"Save", "Opslaan"},
 	"account.verify_again": {"Send the link again", "Stuur de link opnieuw"},
 	"account.no_number":    {"Not assigned yet", "Nog niet toegewezen"},
 	"account.policy":       {"Version %s, accepted on %s", "Versie %s, aanvaard op %s"},

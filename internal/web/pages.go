@@ -282,6 +282,28 @@ func (s *Server) verifyAgain(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
 
+// setPreferences stores the user's choice about offers by email.
+func (s *Server) setPreferences(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	var optIn bool
+	switch r.PostForm.Get("marketing") {
+	case "yes":
+		optIn = true
+	case "no":
+	default:
+		s.renderError(w, r, http.StatusBadRequest, "err.marketing_choice")
+		return
+	}
+	if err := s.Accounts.SetMarketing(r.Context(), currentAccount(r).ID, optIn); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.setFlash(w, r, "flash.preferences_saved")
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
+
 func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "password", nil)
 }

@@ -39,6 +39,7 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("GET /account", s.requireAccount(s.accountPage))
 	mux.HandleFunc("POST /account/verify-again", s.requireAccount(s.verifyAgain))
+	mux.HandleFunc("POST /account/preferences", s.requireAccount(s.setPreferences))
 	mux.HandleFunc("GET /account/password", s.requireAccount(s.passwordForm))
 	mux.HandleFunc("POST /account/password", s.requireAccount(s.changePassword))
 

@@ -148,6 +148,16 @@ func TestPolicy_O1_MarketingChoiceIsActive(t *testing.T) {
 		if err != nil || !a.MarketingOptIn {
 			t.Fatalf("explicit yes not stored: %+v, %v", a, err)
 		}
+		// The choice can be changed later from the account page.
+		b.post("/login", url.Values{"email": {"olga@example.org"}, "password": {"correct horse battery"}}).want(t, http.StatusSeeOther)
+		if page := b.get("/account").want(t, http.StatusOK).Body; !strings.Contains(page, `action="/account/preferences"`) {
+			t.Fatal("account page offers no way to change the marketing choice")
+		}
+		b.post("/account/preferences", url.Values{"marketing": {"maybe"}}).want(t, http.StatusBadRequest)
+		b.post("/account/preferences", url.Values{"marketing": {"no"}}).want(t, http.StatusSeeOther)
+		if a, _ := e.Accounts.ByID(ctx, a.ID); a.MarketingOptIn {
+			t.Error("changing the choice to no was not stored")
+		}
 	})
 }
 
