@@ -288,13 +288,14 @@ func TestSilentRelayIsRetried(t *testing.T) {
 		r := startRelay(t, nil)
 		rc := relayConfig(r)
 		rc.Host, rc.Port = silentFirst(t, r.addr)
-		rc.Timeout = 300 * time.Millisecond
+		rc.Timeout = 500 * time.Millisecond
 		h := newHarness(t, db, Config{Relay: rc})
 		id := h.enqueue(t, 0, &Message{From: "fax@faxhaven.example", To: []string{"a@example.org"}, Subject: "s", Text: "t"})
 		h.run(t)
 		m := h.get(t, id)
-		if m.Status != Sent || m.Attempts != 2 {
-			t.Fatalf("status %s after %d attempts (last error %q), want sent on the 2nd after a timeout", m.Status, m.Attempts, m.LastError)
+		// The first attempt must time out; a loaded machine may add more.
+		if m.Status != Sent || m.Attempts < 2 {
+			t.Fatalf("status %s after %d attempts (last error %q), want sent after a timed-out first attempt", m.Status, m.Attempts, m.LastError)
 		}
 		if len(r.deliveries()) != 1 {
 			t.Fatalf("relay received %d copies, want 1", len(r.deliveries()))
