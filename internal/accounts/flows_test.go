@@ -387,3 +387,35 @@ func TestPrune(t *testing.T) {
 		}
 	})
 }
+
+func TestMailsPerHourAreCapped(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		e := accountstest.New(t, db)
+		e.Verified(t, "Flo", "flo@example.org")
+		resets := func() int { return countKind(e.Mailer.Sent(), "flo@example.org", "reset") }
+		for i := 0; i < accounts.MaxMailsPerHour+2; i++ {
+			if err := e.Accounts.RequestReset(ctx, e.Brand.ID, "flo@example.org"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := resets(); n != accounts.MaxMailsPerHour {
+			t.Fatalf("%d reset mails in an hour, want %d", n, accounts.MaxMailsPerHour)
+		}
+		e.Clock.Advance(time.Hour)
+		e.Accounts.RequestReset(ctx, e.Brand.ID, "flo@example.org")
+		if n := resets(); n != accounts.MaxMailsPerHour+1 {
+			t.Errorf("no reset mail an hour later (%d in all)", n)
+		}
+
+		a, err := e.Accounts.Register(ctx, e.Registration(t, "Vic", "vic@example.org"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < accounts.MaxMailsPerHour+2; i++ {
+			e.Accounts.ResendVerification(ctx, a.ID)
+		}
+		if n := countKind(e.Mailer.Sent(), "vic@example.org", "verify"); n != accounts.MaxMailsPerHour {
+			t.Errorf("%d verification mails in an hour, want %d", n, accounts.MaxMailsPerHour)
+		}
+	})
+}

@@ -202,6 +202,22 @@ func welcomeMessage(b *brands.Brand, a *Account, number string) Message {
 	}
 }
 
+// MaxMailsPerHour caps the verification or reset mails one account gets in
+// an hour, so the forms cannot be used to flood someone's inbox.
+const MaxMailsPerHour = 3
+
+// tooManyMails reports whether the account had MaxMailsPerHour tokens of
+// the purpose made within the last hour.
+func (s *Service) tooManyMails(ctx context.Context, accountID int64, purpose string) (bool, error) {
+	var n int
+	err := s.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM account_tokens WHERE account_id = $1 AND purpose = $2 AND created_at > $3",
+		accountID, purpose, store.Micros(s.Clock.Now().Add(-time.Hour))).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("accounts: count mails: %w", err)
+	}
+	return n >= MaxMailsPerHour, nil
+}
+
 // ResendVerification mails a new verification link to an account whose
 // address is not confirmed yet, for a user whose first link expired or got
 // lost. Earlier links stay valid until they expire.
@@ -213,6 +229,9 @@ func (s *Service) ResendVerification(ctx context.Context, accountID int64) error
 	if a.Verified() {
 		return nil
 	}
+	if many, err := s.tooManyMails(ctx, a.ID, purposeVerify); err != nil || many {
+		return err
+	}
 	b, err := s.Brands.ByID(ctx, a.BrandID)
 	if err != nil {
 		return fmt.Errorf("accounts: resend verification: %w", err)
@@ -222,7 +241,8 @@ func (s *Service) ResendVerification(ctx context.Context, accountID int64) error
 
 // RequestReset mails a password reset link to the brand's account with the
 // given email. It returns nil for an unknown address too, so the answer does
-// not tell who has an account.
+// not tell who has an account, and when the account had MaxMailsPerHour
+// links in the last hour (then no mail is sent).
 func (s *Service) RequestReset(ctx context.Context, brandID int64, email string) error {
 	a, err := s.ByEmail(ctx, brandID, email)
 	if errors.Is(err, ErrNotFound) {
@@ -233,6 +253,9 @@ func (s *Service) RequestReset(ctx context.Context, brandID int64, email string)
 	}
 	if a.Status != StatusActive {
 		return nil
+	}
+	if many, err := s.tooManyMails(ctx, a.ID, purposeReset); err != nil || many {
+		return err
 	}
 	b, err := s.Brands.ByID(ctx, a.BrandID)
 	if err != nil {
