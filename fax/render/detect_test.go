@@ -110,15 +110,47 @@ func TestOfficeMissing(t *testing.T) {
 }
 
 func TestOfficeConvert(t *testing.T) {
-	needPeer(t, "soffice", "libreoffice-writer")
-	// An RTF document is the smallest office file to write by hand.
-	rtf := []byte(`{\rtf1\ansi\deff0{\fonttbl{\f0 Helvetica;}}\f0\fs48 Faxhaven RTF\par}`)
-	pages, err := Document(context.Background(), rtf, Options{CacheDir: testCache})
-	if err != nil {
-		t.Fatal(err)
+	needPeer(t, "soffice", "libreoffice-writer-nogui (or libreoffice-writer)")
+	const docxBody = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
+<w:p><w:r><w:rPr><w:sz w:val="48"/></w:rPr><w:t>Faxhaven DOCX</w:t></w:r></w:p>
+<w:p><w:r><w:br w:type="page"/></w:r><w:r><w:t>Tweede pagina</w:t></w:r></w:p>
+</w:body></w:document>`
+	docx := zipOf(t,
+		[2]string{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+			`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>` +
+			`<Default Extension="xml" ContentType="application/xml"/>` +
+			`<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`},
+		[2]string{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` +
+			`<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`},
+		[2]string{"word/document.xml", docxBody})
+	tests := []struct {
+		name  string
+		data  []byte
+		pages int
+	}{
+		{"rtf", []byte(`{\rtf1\ansi\deff0{\fonttbl{\f0 Helvetica;}}\f0\fs48 Faxhaven RTF\par}`), 1},
+		{"docx", docx, 2},
 	}
-	if len(pages) != 1 || inkBox(pages[0]).Empty() {
-		t.Errorf("got %d pages, first blank: %v", len(pages), len(pages) > 0 && inkBox(pages[0]).Empty())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pages, err := Document(context.Background(), tt.data, Options{CacheDir: testCache})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pages) != tt.pages {
+				t.Fatalf("got %d pages, want %d", len(pages), tt.pages)
+			}
+			savePNG(t, "office-"+tt.name, pages[0])
+			// 24 pt text in the top part of the page, inside the margins.
+			box := inkBox(pages[0])
+			if box.Empty() || box.Min.Y > pages[0].Height/4 || box.Min.X < 50 {
+				t.Errorf("ink at %v, want a heading near the top left inside the margin", box)
+			}
+			if h := float64(box.Dy()) / 196 * 72; h < 12 || h > 30 {
+				t.Errorf("first-page text is %.1f pt tall, want a 24 pt line", h)
+			}
+		})
 	}
 }
 
