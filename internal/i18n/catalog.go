@@ -156,7 +156,7 @@ var catalog = map[string]entry{
 	"register.optional_hint":  {"These questions are voluntary and help us improve the service. Leave them empty if you like.", "Deze vragen zijn vrijwillig en helpen ons de dienst te verbeteren. Laat ze gerust leeg."},
 	"register.no_answer":      {"No answer", "Geen antwoord"},
 	"register.policy":         {"I have read and accept the privacy policy of %s.", "Ik heb het privacybeleid van %s gelezen en aanvaard het."},
-	"register.policy_read":    {"Read the privacy policy (version %s)", "Lees het privacybeleid (versie %s)"},
+	"register.policy_show":    {"Read the privacy policy (version %s)", "Lees het privacybeleid (versie %s)"},
 	"register.submit":         {"Create account", "Account aanmaken"},
 	"register.have_account":   {"Already have an account?", "Heeft u al een account?"},
 	"registered.title":        {"Check your email", "Kijk in uw mailbox"},

@@ -69,6 +69,9 @@ func TestPolicy_X1_EachBrandShowsItsOwnSiteAndPolicy(t *testing.T) {
 		if !strings.Contains(reg, `name="policy_version" value="clinic-1"`) {
 			t.Error("clinic registration form does not carry the clinic's policy version")
 		}
+		if !strings.Contains(reg, "ClinicFax keeps patient faxes apart.") {
+			t.Error("clinic registration form does not show the clinic's policy before registering")
+		}
 		// A brand colour that is not a colour never reaches the CSS.
 		if _, err := db.Exec("UPDATE brands SET color_primary = $1 WHERE id = $2", "red;}body{display:none", clinic.ID); err != nil {
 			t.Fatal(err)
