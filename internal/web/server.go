@@ -12,7 +12,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -114,6 +113,3 @@ func (s *Server) ready(ctx context.Context) error {
 	defer cancel()
 	return s.DB.PingContext(ctx)
 }
-
-// errNoRows is sql.ErrNoRows, named here for handlers that map it to 404.
-var errNoRows = sql.ErrNoRows
