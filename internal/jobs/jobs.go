@@ -371,17 +371,32 @@ func (q *Queue) Start(ctx context.Context) error {
 	return nil
 }
 
-// Stop waits for running jobs to finish (or ctx to end, which cancels them)
-// and releases the queue's connections. A stopped queue cannot be reused;
-// make a new one.
+// Stop waits for running jobs to finish and their results to be recorded,
+// then releases the queue's connections. If ctx ends first, running jobs
+// are cancelled (they will be retried) and Stop returns ctx's error. It
+// also waits out a stop begun by cancelling Start's context. A stopped
+// queue cannot be reused; make a new one.
 func (q *Queue) Stop(ctx context.Context) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	var err error
-	if q.client != nil && q.started {
-		err = q.client.Stop(ctx)
+	if c := q.client; c != nil && q.started {
+		// Stop returns at once when a stop is already under way, so wait
+		// for the end as well: closing the pools earlier would lose the
+		// results of jobs still finishing.
+		if err = c.Stop(ctx); err == nil {
+			select {
+			case <-c.Stopped():
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+		}
 		if err != nil && ctx.Err() != nil {
-			err = q.client.StopAndCancel(context.WithoutCancel(ctx))
+			hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			if herr := c.StopAndCancel(hard); herr != nil {
+				err = errors.Join(err, herr)
+			}
+			cancel()
 		}
 		q.started = false
 	}

@@ -545,3 +545,61 @@ func TestPeriodicJobRuns(t *testing.T) {
 		}
 	})
 }
+
+type napArgs struct{}
+
+func (napArgs) Kind() string { return "test_nap" }
+
+// napWorker takes a while and ignores cancellation, like a job finishing
+// its last step during shutdown.
+type napWorker struct {
+	river.WorkerDefaults[napArgs]
+	started chan struct{}
+}
+
+func (w *napWorker) Work(ctx context.Context, job *river.Job[napArgs]) error {
+	close(w.started)
+	time.Sleep(300 * time.Millisecond)
+	return nil
+}
+
+func TestStopAfterStartContextEndsKeepsResults(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := Migrate(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		q, err := New(db, testConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		w := &napWorker{started: make(chan struct{})}
+		if err := Register(q, river.Worker[napArgs](w)); err != nil {
+			t.Fatal(err)
+		}
+		res, err := q.Insert(ctx, napArgs{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		if err := q.Start(runCtx); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-w.started:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the job never started")
+		}
+		cancel() // as a signal does to "faxhaven serve"
+		if err := q.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var state string
+		if err := db.QueryRowContext(ctx, "SELECT state FROM river_job WHERE id = $1", res.Job.ID).Scan(&state); err != nil {
+			t.Fatal(err)
+		}
+		if state != string(rivertype.JobStateCompleted) {
+			t.Fatalf("after Stop the job is %s, want completed (its result was lost)", state)
+		}
+	})
+}
