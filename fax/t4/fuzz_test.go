@@ -1,6 +1,8 @@
 package t4
 
 import (
+	"bytes"
+	"io"
 	"testing"
 
 	"github.com/faxhaven/faxhaven/fax/t4/t4test"
@@ -29,8 +31,30 @@ func fuzzDecode(f *testing.F, opts Options) {
 		o := opts
 		o.LSBFirst = lsb
 		p, st, err := DecodePage(data, w, o)
+		// Reading through an io.Reader a few bytes at a time must give
+		// exactly what reading from memory gives.
+		d, derr := NewDecoder(&trickle{data: data, n: 5}, w, o)
+		if derr != nil {
+			t.Fatal(derr)
+		}
+		row := make([]byte, (w+7)/8)
+		for y := 0; ; y++ {
+			rerr := d.ReadRow(row)
+			if rerr == io.EOF || rerr != nil {
+				if (rerr == io.EOF) != (err == nil) || err == nil && y != p.Height {
+					t.Fatalf("streaming: %v after %d rows; in memory: %v", rerr, y, err)
+				}
+				break
+			}
+			if err == nil && (y >= p.Height || !bytes.Equal(row, p.Row(y))) {
+				t.Fatalf("streaming: row %d differs", y)
+			}
+		}
 		if err != nil {
 			return
+		}
+		if d.Stats() != st {
+			t.Fatalf("streaming stats %+v, in memory %+v", d.Stats(), st)
 		}
 		if p.Height != st.Rows || st.BadRows > st.Rows || st.MaxConsecutive > st.BadRows {
 			t.Fatalf("inconsistent: height %d, stats %+v", p.Height, st)
