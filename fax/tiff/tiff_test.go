@@ -265,3 +265,20 @@ func TestWriteCodedForms(t *testing.T) {
 		samePages(t, []*page.Page{got}, []*page.Page{p})
 	}
 }
+
+func TestWriterRejects(t *testing.T) {
+	var buf bytes.Buffer
+	w := NewWriter(&buf, nil)
+	for _, c := range []*t4.CodedPage{
+		{Width: 1728, Height: 0, Options: t4.Options{Format: t4.MMR}},
+		{Width: 0, Height: 10, Options: t4.Options{Format: t4.MMR}},
+		{Width: page.MaxWidth + 1, Height: 10, Options: t4.Options{Format: t4.MMR}},
+	} {
+		if err := w.WriteCoded(c); err == nil {
+			t.Errorf("%dx%d page: want an error", c.Width, c.Height)
+		}
+	}
+	if err := w.Close(); err == nil || !strings.Contains(err.Error(), "no pages") {
+		t.Errorf("Close with no pages: got %v", err)
+	}
+}

@@ -63,7 +63,10 @@ func (w *Writer) WriteCoded(c *t4.CodedPage) error {
 	if w.closed {
 		return errors.New("tiff: WriteCoded after Close")
 	}
-	if c.Width < 1 || c.Width > page.MaxWidth || c.Height < 0 || c.Height > page.MaxHeight {
+	if c.Width < 1 || c.Height < 1 {
+		return fmt.Errorf("tiff: page %d: %dx%d is an empty page; TIFF pages need at least one row and column", n, c.Width, c.Height)
+	}
+	if c.Width > page.MaxWidth || c.Height > page.MaxHeight {
 		return fmt.Errorf("tiff: page %d: %dx%d: %w", n, c.Width, c.Height, page.ErrTooLarge)
 	}
 	o := c.Options
@@ -156,7 +159,7 @@ func layout(pages []*t4.CodedPage) []byte {
 			{tag: tagFillOrder, typ: typeShort, values: []uint32{1}},
 			{tag: tagStripOffsets, typ: typeLong, values: []uint32{0}}, // set below
 			{tag: tagSamplesPerPixel, typ: typeShort, values: []uint32{1}},
-			{tag: tagRowsPerStrip, typ: typeLong, values: []uint32{uint32(max(c.Height, 1))}},
+			{tag: tagRowsPerStrip, typ: typeLong, values: []uint32{uint32(c.Height)}},
 			{tag: tagStripByteCounts, typ: typeLong, values: []uint32{uint32(len(c.Data))}},
 			{tag: tagXResolution, typ: typeRational, values: rat(xres)},
 			{tag: tagYResolution, typ: typeRational, values: rat(yres)},
