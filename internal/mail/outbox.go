@@ -94,16 +94,20 @@ type deliverArgs struct {
 // Kind implements river.JobArgs.
 func (deliverArgs) Kind() string { return "mail_deliver" }
 
-// rawAAD ties a sealed message to its row.
+// rawAAD and subjectAAD tie sealed values to their row and column.
 func rawAAD(id int64) []byte {
 	return []byte("faxhaven mail_messages.raw\x00" + strconv.FormatInt(id, 10))
 }
 
+func subjectAAD(id int64) []byte {
+	return []byte("faxhaven mail_messages.subject\x00" + strconv.FormatInt(id, 10))
+}
+
 // EnqueueTx builds msg, stores it and queues its delivery, all inside tx:
 // if tx rolls back, nothing was queued; once it commits, the message will
-// be delivered (or kept). With accountID != 0 the stored message is sealed
-// with that account's key, so destroying the key destroys it. It returns
-// the message's id.
+// be delivered (or kept). With accountID != 0 the stored message and its
+// subject are sealed with that account's key, so destroying the key
+// destroys them. It returns the message's id.
 func (o *Outbox) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, msg *Message) (int64, error) {
 	from, to, err := msg.Envelope()
 	if err != nil {
@@ -114,22 +118,31 @@ func (o *Outbox) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, msg
 	if err != nil {
 		return 0, err
 	}
+	sealed := accountID != 0
+	clearSubject := msg.Subject
+	if sealed {
+		clearSubject = ""
+	}
 	var id int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO mail_messages
 		(account_id, sender, recipients, subject, raw, sealed, status, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		accountID, from, strings.Join(to, ","), msg.Subject, []byte{}, accountID != 0, string(Queued), store.Micros(now)).Scan(&id)
+		accountID, from, strings.Join(to, ","), clearSubject, []byte{}, sealed, string(Queued), store.Micros(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("mail: store message: %w", err)
 	}
-	if accountID != 0 {
-		// The id is part of the sealed data, so messages cannot be
-		// swapped between rows.
+	var subject []byte
+	if sealed {
+		// The id is part of the sealed data, so values cannot be
+		// swapped between rows or columns.
 		if raw, err = o.keys.SealTx(ctx, tx, accountID, raw, rawAAD(id)); err != nil {
 			return 0, fmt.Errorf("mail: seal message %d: %w", id, err)
 		}
+		if subject, err = o.keys.SealTx(ctx, tx, accountID, []byte(msg.Subject), subjectAAD(id)); err != nil {
+			return 0, fmt.Errorf("mail: seal message %d: %w", id, err)
+		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE mail_messages SET raw = $1 WHERE id = $2`, raw, id); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE mail_messages SET raw = $1, subject_sealed = $2 WHERE id = $3`, raw, subject, id); err != nil {
 		return 0, fmt.Errorf("mail: store message %d: %w", id, err)
 	}
 	_, err = o.queue.InsertTx(ctx, tx, deliverArgs{MessageID: id}, &river.InsertOpts{
@@ -148,7 +161,8 @@ type Summary struct {
 	AccountID  int64     // the owning account; 0 for service mail
 	From       string    // envelope sender address
 	Recipients []string  // envelope recipient addresses
-	Subject    string    // subject as given, not encoded
+	Subject    string    // subject as given, not encoded; "" once shredded
+	Shredded   bool      // the account's key was destroyed: content is gone
 	Status     Status    // where delivery stands
 	Attempts   int       // delivery attempts made
 	LastError  string    // why the last attempt failed, or ""
@@ -175,19 +189,33 @@ type Filter struct {
 	Limit int
 }
 
-const summaryCols = `id, account_id, sender, recipients, subject, status, attempts, last_error, created_at, sent_at`
+const summaryCols = `id, account_id, sender, recipients, subject, subject_sealed, status, attempts, last_error, created_at, sent_at`
 
-func scanSummary(sc interface{ Scan(...any) error }, extra ...any) (Summary, error) {
+// scanSummary reads summaryCols (and extra columns after them) and unseals
+// the subject of account mail.
+func (o *Outbox) scanSummary(ctx context.Context, sc interface{ Scan(...any) error }, extra ...any) (Summary, error) {
 	var s Summary
 	var rcpts, status string
+	var subject []byte
 	var created, sent int64
-	dest := append([]any{&s.ID, &s.AccountID, &s.From, &rcpts, &s.Subject, &status, &s.Attempts, &s.LastError, &created, &sent}, extra...)
+	dest := append([]any{&s.ID, &s.AccountID, &s.From, &rcpts, &s.Subject, &subject, &status, &s.Attempts, &s.LastError, &created, &sent}, extra...)
 	if err := sc.Scan(dest...); err != nil {
 		return s, err
 	}
 	s.Recipients = strings.Split(rcpts, ",")
 	s.Status = Status(status)
 	s.CreatedAt, s.SentAt = store.Time(created), store.Time(sent)
+	if len(subject) > 0 {
+		pt, err := o.keys.Open(ctx, s.AccountID, subject, subjectAAD(s.ID))
+		if errors.Is(err, keys.ErrKeyDestroyed) {
+			s.Shredded = true
+			return s, nil
+		}
+		if err != nil {
+			return s, err
+		}
+		s.Subject = string(pt)
+	}
 	return s, nil
 }
 
@@ -221,7 +249,7 @@ func (o *Outbox) List(ctx context.Context, f Filter) ([]Summary, error) {
 	defer rows.Close()
 	var out []Summary
 	for rows.Next() {
-		s, err := scanSummary(rows)
+		s, err := o.scanSummary(ctx, rows)
 		if err != nil {
 			return nil, fmt.Errorf("mail: list outbox: %w", err)
 		}
@@ -238,7 +266,7 @@ var ErrNotFound = errors.New("mail: no such message")
 
 // Get returns a stored message with its content, unsealed. If the account's
 // key was destroyed the error wraps keys.ErrKeyDestroyed; List still shows
-// the message's summary.
+// what is left of the message (Shredded set).
 func (o *Outbox) Get(ctx context.Context, id int64) (*Stored, error) {
 	return o.get(ctx, o.db, id)
 }
@@ -246,12 +274,15 @@ func (o *Outbox) Get(ctx context.Context, id int64) (*Stored, error) {
 func (o *Outbox) get(ctx context.Context, q store.Querier, id int64) (*Stored, error) {
 	var raw []byte
 	var sealed bool
-	s, err := scanSummary(q.QueryRowContext(ctx, `SELECT `+summaryCols+`, raw, sealed FROM mail_messages WHERE id = $1`, id), &raw, &sealed)
+	s, err := o.scanSummary(ctx, q.QueryRowContext(ctx, `SELECT `+summaryCols+`, raw, sealed FROM mail_messages WHERE id = $1`, id), &raw, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("mail: message %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("mail: message %d: %w", id, err)
+	}
+	if s.Shredded {
+		return nil, fmt.Errorf("mail: message %d: %w", id, keys.ErrKeyDestroyed)
 	}
 	if sealed {
 		if raw, err = o.keys.Open(ctx, s.AccountID, raw, rawAAD(id)); err != nil {

@@ -402,9 +402,25 @@ func TestLocalOutboxKeepsMessages(t *testing.T) {
 			t.Error("mail without an account should be stored as is")
 		}
 
+		// The subject of account mail names a third party: only its
+		// sealed form is stored.
+		var clearSubject string
+		var sealedSubject []byte
+		db.QueryRow("SELECT subject, subject_sealed FROM mail_messages WHERE id = $1", accountMail).Scan(&clearSubject, &sealedSubject)
+		if clearSubject != "" || len(sealedSubject) == 0 || bytes.Contains(sealedSubject, []byte("+31")) {
+			t.Errorf("account mail subject stored as %q / %q, want only sealed", clearSubject, sealedSubject)
+		}
+
 		// Crypto-shredding reaches the outbox.
 		if err := h.keys.Destroy(context.Background(), 7); err != nil {
 			t.Fatal(err)
+		}
+		left, err := h.out.List(context.Background(), Filter{})
+		if err != nil {
+			t.Fatalf("List after Destroy: %v", err)
+		}
+		if len(left) != 2 || !left[1].Shredded || left[1].Subject != "" || left[0].Shredded || left[0].Subject != "Disk nearly full" {
+			t.Fatalf("List after Destroy = %+v, want the account's message shredded and the other intact", left)
 		}
 		if _, err := h.out.Get(context.Background(), accountMail); !errors.Is(err, keys.ErrKeyDestroyed) {
 			t.Fatalf("Get after Destroy: err = %v, want keys.ErrKeyDestroyed", err)
