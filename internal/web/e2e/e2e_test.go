@@ -222,6 +222,11 @@ func TestPortalInChromium(t *testing.T) {
 		b := startBrowser(t, chromium, profile)
 		b.do(chromedp.Navigate(p.URL+"/"), chromedp.WaitVisible(chromedp.CSS(".hero")))
 		b.screenshot("home-desktop")
+		// Keyboard users meet the skip link first, and it leads to the content.
+		b.do(chromedp.KeyEvent("\t"))
+		if got := run(b, chromedp.Evaluate[string]("document.activeElement.getAttribute('href')")); got != "#main" {
+			t.Errorf("first Tab focuses %q, want the skip link", got)
+		}
 		b.do(chromedp.Click(chromedp.CSS(`.hero a[href="/register"]`)), chromedp.WaitVisible(chromedp.CSS("#name")))
 		b.do(fill(map[string]string{"name": name, "email": email, "password": password}),
 			chromedp.Click(chromedp.CSS(`input[name="marketing"][value="no"]`)),
