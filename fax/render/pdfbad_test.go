@@ -1,6 +1,8 @@
 package render
 
 import (
+	"bytes"
+	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
@@ -185,5 +187,39 @@ func TestPDFConcurrent(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+func TestPDFImageBomb(t *testing.T) {
+	// An image that claims 50,000 x 50,000 grey pixels with almost no data:
+	// PDFium must either draw what there is or fail inside its memory
+	// limit, and the engine must keep working afterwards.
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(make([]byte, 1<<16))
+	zw.Close()
+	content := "q 500 0 0 700 50 50 cm /Im0 Do Q"
+	pdf := pdfObjects([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /XObject << /Im0 5 0 R >> >> >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width 50000 /Height 50000 /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", z.Len(), z.String()),
+	})
+	// PDFium grinds through such an image for minutes: the deadline must
+	// stop it.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	pages, err := Document(ctx, pdf, Options{CacheDir: testCache})
+	if el := time.Since(start); el > 13*time.Second {
+		t.Errorf("render went on %v after a 3 s deadline", el)
+	}
+	t.Logf("image bomb: %d pages, err %v", len(pages), err)
+	if err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v, want a page, ErrCorrupt or a deadline", err)
+	}
+	if _, err := Document(context.Background(), makePDF(a4w, a4h, "0 g 72 72 72 72 re f"), Options{CacheDir: testCache}); err != nil {
+		t.Fatalf("after the image bomb: %v", err)
 	}
 }
