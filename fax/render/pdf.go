@@ -50,7 +50,9 @@ func pdfPool(cacheDir string) (pdfium.Pool, error) {
 		// The PDFium build lowers setjmp/longjmp to WebAssembly exceptions.
 		WithCoreFeatures(api.CoreFeaturesV2 | experimental.CoreFeaturesExceptionHandling).
 		WithMemoryLimitPages(PDFMemoryLimit / 65536).
-		// Lets a cancelled context stop a runaway render.
+		// Lets a cancelled context stop a runaway render. It about doubles
+		// the CPU time of rendering (docs/benchmarks.md), but a hostile PDF
+		// can otherwise keep PDFium busy for minutes.
 		WithCloseOnContextDone(true)
 	if cacheDir != "" {
 		if err := os.MkdirAll(cacheDir, 0o750); err != nil {
