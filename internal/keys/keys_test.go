@@ -374,3 +374,39 @@ func TestWrappedKeyBoundToAccount(t *testing.T) {
 		t.Fatalf("swapped wrapped key: err = %v, want ErrDecrypt", err)
 	}
 }
+
+// FuzzOpen feeds arbitrary bytes to Open: it must never panic and must
+// open only what Seal produced.
+func FuzzOpen(f *testing.F) {
+	db := storetest.Open(f, storetest.SQLiteURL(f))
+	ctx := context.Background()
+	k := newRingTB(f, db, bytes.Repeat([]byte{9}, KeySize))
+	plain := []byte("fax from +31 20 555 0100")
+	good, err := k.Seal(ctx, 1, plain, []byte("aad"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)-1])
+	f.Add([]byte{sealVersion})
+	f.Add([]byte{})
+	f.Add(append([]byte{2}, good[1:]...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, err := k.Open(ctx, 1, b, []byte("aad"))
+		if err == nil && !bytes.Equal(got, plain) {
+			t.Fatalf("forged value opened to %q", got)
+		}
+		if err != nil && !errors.Is(err, ErrDecrypt) {
+			t.Fatalf("error %v is not ErrDecrypt", err)
+		}
+	})
+}
+
+func newRingTB(tb testing.TB, db *store.DB, master []byte) *Keyring {
+	tb.Helper()
+	k, err := New(db, Config{MasterKey: master})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return k
+}
