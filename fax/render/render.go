@@ -76,9 +76,10 @@ type Mode int
 
 // The bilevel conversion modes.
 const (
-	// Auto picks Text or Photo for each page from its histogram: pages that
-	// are nearly all paper and ink are thresholded, pages with many
-	// mid-tones are dithered.
+	// Auto picks Text or Photo for each 32x32-pixel tile of a page: tiles
+	// with areas of flat mid-grey (pictures) are dithered, the rest (text,
+	// lines, blank paper) thresholded, so a letter with a photo in it keeps
+	// crisp type and a readable picture.
 	Auto Mode = iota
 	// Text thresholds at mid-grey, which keeps text and lines crisp.
 	Text
@@ -187,8 +188,18 @@ var (
 	ErrNeedTool     = errors.New("render: a helper program is missing")
 )
 
-// Document renders data, whose type is detected from its content, into fax
-// pages. ctx bounds the work (see Options.Timeout).
+// Document renders data, whose type is detected from its content (see
+// Detect), into fax pages. ctx bounds the work (see Options.Timeout).
+//
+// PDF pages (and office files, converted to PDF by LibreOffice) keep their
+// physical size where it fits and are otherwise scaled down to the page,
+// centred across and set at the top. Images fill as much of the page as
+// their proportions allow, centred; JPEG photos are first turned the way
+// their Exif orientation says. A landscape page or picture is turned a
+// quarter counter-clockwise when that makes it larger. Bilevel TIFF pages
+// that already are fax pages at the wanted resolution pass through
+// untouched. Plain text is set in 10 pt Go Mono with 15 mm top and left
+// margins; a form feed starts a new page.
 func Document(ctx context.Context, data []byte, opts Options) ([]*page.Page, error) {
 	opts, err := opts.norm()
 	if err != nil {
