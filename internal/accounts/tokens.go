@@ -88,7 +88,7 @@ func (s *Service) sendTokenTx(ctx context.Context, tx *sql.Tx, b *brands.Brand, 
 		msg.Text = i18n.T(lang, "mail.verify.body", a.Name, b.Name, link, hours)
 	} else {
 		msg.Subject = i18n.T(lang, "mail.reset.subject", b.Name)
-		msg.Text = i18n.T(lang, "mail.reset.body", a.Name, b.Name, link, hours)
+		msg.Text = i18n.T(lang, "mail.reset.body", a.Name, b.Name, link, int(ttl/time.Minute))
 	}
 	if err := s.Mailer.EnqueueTx(ctx, tx, a.ID, msg); err != nil {
 		return fmt.Errorf("accounts: enqueue %s mail: %w", kind, err)

@@ -42,8 +42,8 @@ var catalog = map[string]entry{
 	},
 	"mail.reset.subject": {"Reset your password for %s", "Stel uw wachtwoord opnieuw in voor %s"},
 	"mail.reset.body": {
-		"Hello %s,\n\nSomeone, hopefully you, asked to reset the password of your %s account. Choose a new password here:\n\n%s\n\nThe link works once and expires in %d hour(s). If you did not ask for this, ignore this email: your password stays as it is.\n",
-		"Hallo %s,\n\nIemand, hopelijk u, heeft gevraagd het wachtwoord van uw %s-account opnieuw in te stellen. Kies hier een nieuw wachtwoord:\n\n%s\n\nDe link werkt één keer en verloopt over %d uur. Heeft u dit niet gevraagd, negeer deze e-mail dan: uw wachtwoord blijft zoals het is.\n",
+		"Hello %s,\n\nSomeone, hopefully you, asked to reset the password of your %s account. Choose a new password here:\n\n%s\n\nThe link works once and expires in %d minutes. If you did not ask for this, ignore this email: your password stays as it is.\n",
+		"Hallo %s,\n\nIemand, hopelijk u, heeft gevraagd het wachtwoord van uw %s-account opnieuw in te stellen. Kies hier een nieuw wachtwoord:\n\n%s\n\nDe link werkt één keer en verloopt over %d minuten. Heeft u dit niet gevraagd, negeer deze e-mail dan: uw wachtwoord blijft zoals het is.\n",
 	},
 	"mail.welcome.subject": {"Welcome to %s", "Welkom bij %s"},
 	"mail.welcome.body": {
