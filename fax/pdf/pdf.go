@@ -149,6 +149,9 @@ func (w *Writer) WriteCoded(c *t4.CodedPage) error {
 	w.printf("<< /Length %d >>\nstream\n", len(content))
 	w.write(content)
 	w.printf("endstream\nendobj\n")
+	// An image mask (0 paints black, which is what CCITTFaxDecode yields
+	// for black by default) rather than a DeviceGray image: Poppler smooths
+	// 1-bit grey images even at 1:1 scale, but draws masks pixel-exact.
 	w.startObj(base + 2)
 	w.printf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ImageMask true /BitsPerComponent 1 /Filter /CCITTFaxDecode /DecodeParms << %s >> /Length %d >>\nstream\n",
 		c.Width, c.Height, parms, len(data))
