@@ -278,11 +278,31 @@ func (k *Keyring) dataKey(ctx context.Context, q store.Querier, accountID int64,
 	aead := newGCM(dek)
 	clear(dek)
 	if !inTx {
-		k.mu.Lock()
-		k.cache[accountID] = cached{aead: aead, expires: now.Add(k.ttl)}
-		k.mu.Unlock()
+		k.remember(accountID, aead, now)
 	}
 	return aead, nil
+}
+
+func (k *Keyring) forget(accountID int64) {
+	k.mu.Lock()
+	delete(k.cache, accountID)
+	k.mu.Unlock()
+}
+
+// maxCached bounds the key cache; beyond it expired entries are dropped.
+const maxCached = 10000
+
+func (k *Keyring) remember(accountID int64, aead cipher.AEAD, now time.Time) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if len(k.cache) >= maxCached {
+		for id, c := range k.cache {
+			if !now.Before(c.expires) {
+				delete(k.cache, id)
+			}
+		}
+	}
+	k.cache[accountID] = cached{aead: aead, expires: now.Add(k.ttl)}
 }
 
 func (k *Keyring) load(ctx context.Context, q store.Querier, accountID int64) (kekID string, wrapped []byte, destroyed bool, err error) {
@@ -344,9 +364,10 @@ func (k *Keyring) OpenTx(ctx context.Context, q store.Querier, accountID int64, 
 // refuses new data. It is idempotent and also marks accounts that never had
 // a key, so none is created for them later.
 func (k *Keyring) Destroy(ctx context.Context, accountID int64) error {
-	k.mu.Lock()
-	delete(k.cache, accountID)
-	k.mu.Unlock()
+	k.forget(accountID)
+	// Forget again afterwards: a Seal running meanwhile may have cached
+	// the key it read before the update.
+	defer k.forget(accountID)
 	conn, err := k.db.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("keys: destroy account %d: %w", accountID, err)

@@ -123,11 +123,13 @@ func (o *Outbox) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, msg
 	if sealed {
 		clearSubject = ""
 	}
+	// Recipients are stored one per line: an address may hold a comma
+	// (in a quoted local part) but never a line break.
 	var id int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO mail_messages
 		(account_id, sender, recipients, subject, raw, sealed, status, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		accountID, from, strings.Join(to, ","), clearSubject, []byte{}, sealed, string(Queued), store.Micros(now)).Scan(&id)
+		accountID, from, strings.Join(to, "\n"), clearSubject, []byte{}, sealed, string(Queued), store.Micros(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("mail: store message: %w", err)
 	}
@@ -202,7 +204,7 @@ func (o *Outbox) scanSummary(ctx context.Context, sc interface{ Scan(...any) err
 	if err := sc.Scan(dest...); err != nil {
 		return s, err
 	}
-	s.Recipients = strings.Split(rcpts, ",")
+	s.Recipients = strings.Split(rcpts, "\n")
 	s.Status = Status(status)
 	s.CreatedAt, s.SentAt = store.Time(created), store.Time(sent)
 	if len(subject) > 0 {
