@@ -17,12 +17,10 @@ type Clock interface {
 	AfterFunc(d time.Duration, f func()) Timer
 }
 
-// Timer is a pending call scheduled with Clock.AfterFunc.
-type Timer interface {
-	// Stop cancels the call. It reports whether the call was still
-	// pending.
-	Stop() bool
-}
+// Timer is a pending call scheduled with Clock.AfterFunc; Stop cancels it
+// and reports whether it was still pending. It is an alias, like fax/t38's
+// Timer, so that one clock serves both packages.
+type Timer = interface{ Stop() bool }
 
 // SystemClock returns a Clock that reads the wall clock.
 func SystemClock() Clock { return systemClock{} }

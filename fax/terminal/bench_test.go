@@ -59,12 +59,11 @@ func BenchmarkCallVsSpanDSP(b *testing.B) {
 		// Go to Go.
 		c0 := cpuTime(syscall.RUSAGE_SELF)
 		clk := t30.NewVirtualClock(epoch)
-		lab := newLink(clk, 2, &netem{rng: rand.New(rand.NewPCG(1, 1))})
-		lba := newLink(clk, 2, &netem{rng: rand.New(rand.NewPCG(2, 1))})
-		ta, _ := New(Config{Clock: clk, Version: 2, Send: lab.send, IndicatorRepeat: 3})
-		tb, _ := New(Config{Clock: clk, Version: 2, Send: lba.send, IndicatorRepeat: 3})
-		lab.feed(tb)
-		lba.feed(ta)
+		lab := &netLink{clk: clk, net: &netem{rng: rand.New(rand.NewPCG(1, 1))}}
+		lba := &netLink{clk: clk, net: &netem{rng: rand.New(rand.NewPCG(2, 1))}}
+		ta, _ := New(Config{Clock: clk, Version: 2, Redundancy: 2}, lab)
+		tb, _ := New(Config{Clock: clk, Version: 2, Redundancy: 2}, lba)
+		lab.to, lba.to = tb, ta
 		sa, err := t30.New(t30.Config{Role: t30.Calling, Pages: pages, Clock: clk}, ta)
 		if err != nil {
 			b.Fatal(err)

@@ -104,6 +104,7 @@ func freeUDPPorts(t *testing.T, n int) []string {
 // T.38 terminal over UDP in real time.
 func TestCLISendToSpanDSP(t *testing.T) {
 	spandsp.Peer(t)
+	faxhavenBinary(t) // before the peer starts its timers
 	t.Parallel()
 	dir := t.TempDir()
 	in, got := filepath.Join(dir, "in.tif"), filepath.Join(dir, "got.tif")
@@ -135,6 +136,7 @@ func TestCLISendToSpanDSP(t *testing.T) {
 // SpanDSP sends over UDP in real time.
 func TestCLIReceiveFromSpanDSP(t *testing.T) {
 	spandsp.Peer(t)
+	faxhavenBinary(t) // before the peer starts its timers
 	t.Parallel()
 	dir := t.TempDir()
 	in, got := filepath.Join(dir, "in.tif"), filepath.Join(dir, "got.tiff")

@@ -1,16 +1,23 @@
 package terminal
 
 import (
+	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/faxhaven/faxhaven/fax/t30"
 	"github.com/faxhaven/faxhaven/fax/t38"
 )
 
-// FuzzReceive feeds arbitrary packets to a Terminal. It must never panic,
+// FuzzReceive feeds arbitrary datagrams to a Terminal. It must never panic,
 // and the events it reports must be well formed: frames carry octets and
 // carriers go down only after they came up.
 func FuzzReceive(f *testing.F) {
+	enc, err := t38.NewEncoder(t38.EncoderConfig{Recovery: t38.RecoveryRedundancy, Depth: 2})
+	if err != nil {
+		f.Fatal(err)
+	}
+	var dgs [][]byte
 	for _, p := range []t38.IFP{
 		{Kind: t38.KindIndicator, Indicator: t38.IndV21Preamble},
 		{Kind: t38.KindData, DataType: t38.DataV21, Fields: []t38.Field{{Type: t38.FieldHDLCData, Data: []byte{0xFF, 0xC8, 0x01}}, {Type: t38.FieldHDLCFCSOKSigEnd}}},
@@ -20,10 +27,17 @@ func FuzzReceive(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b, b)
+		dg, err := enc.Encode(nil, b)
+		if err != nil {
+			f.Fatal(err)
+		}
+		dgs = append(dgs, dg)
 	}
-	f.Fuzz(func(t *testing.T, p1, p2 []byte) {
-		term, err := New(Config{Version: 2, Send: func([]byte) error { return nil }})
+	f.Add(dgs[0], dgs[1], dgs[2])
+	f.Add(dgs[2], dgs[0], dgs[1])
+	f.Fuzz(func(t *testing.T, d1, d2, d3 []byte) {
+		clk := t30.NewVirtualClock(epoch)
+		term, err := New(Config{Clock: clk, Version: 2}, &netLink{clk: clk, net: &netem{rng: rand.New(rand.NewPCG(1, 1))}, to: nopReceiver{}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,9 +57,10 @@ func FuzzReceive(f *testing.F) {
 				}
 			}
 		})
-		term.Receive(p1)
-		term.Lost()
-		term.Receive(p2)
-		term.Receive(p1)
+		term.Receive(d1)
+		term.Receive(d2)
+		clk.Advance(time.Second)
+		term.Receive(d3)
+		clk.Advance(time.Second)
 	})
 }

@@ -35,21 +35,17 @@ func Loopback(ctx context.Context, send, recv t30.Config) (*LoopbackResult, erro
 	res := &LoopbackResult{}
 	recv.OnPage = func(p t30.ReceivedPage) { res.Pages = append(res.Pages, p) }
 
-	var ta, tb *Terminal
-	ab, err := newLoopbackLink(clk, func(ifp []byte) { tb.Receive(ifp) }, func() { tb.Lost() })
+	pipe := t38.NewPipe(clk, 20*time.Millisecond)
+	ta, err := New(Config{Clock: clk, Version: 2, Redundancy: 2}, pipe.End(0))
 	if err != nil {
 		return nil, err
 	}
-	ba, err := newLoopbackLink(clk, func(ifp []byte) { ta.Receive(ifp) }, func() { ta.Lost() })
+	tb, err := New(Config{Clock: clk, Version: 2, Redundancy: 2}, pipe.End(1))
 	if err != nil {
 		return nil, err
 	}
-	if ta, err = New(Config{Clock: clk, Version: 2, Send: ab.send, IndicatorRepeat: 3}); err != nil {
-		return nil, err
-	}
-	if tb, err = New(Config{Clock: clk, Version: 2, Send: ba.send, IndicatorRepeat: 3}); err != nil {
-		return nil, err
-	}
+	pipe.End(0).SetReceiver(ta)
+	pipe.End(1).SetReceiver(tb)
 	sa, err := t30.New(send, ta)
 	if err != nil {
 		return nil, fmt.Errorf("terminal: sender: %w", err)
@@ -85,48 +81,4 @@ func finished(s *t30.Session) bool {
 	default:
 		return false
 	}
-}
-
-// loopbackLink carries IFP packets one way through a UDPTL encoder and
-// decoder, with a fixed network delay on the virtual clock.
-type loopbackLink struct {
-	clk   *t30.VirtualClock
-	enc   *t38.Encoder
-	dec   *t38.Decoder
-	ifp   func([]byte)
-	lost  func()
-	delay time.Duration
-}
-
-func newLoopbackLink(clk *t30.VirtualClock, ifp func([]byte), lost func()) (*loopbackLink, error) {
-	enc, err := t38.NewEncoder(t38.EncoderConfig{Recovery: t38.RecoveryRedundancy, Depth: 2})
-	if err != nil {
-		return nil, err
-	}
-	dec, err := t38.NewDecoder(t38.DecoderConfig{Version: 2})
-	if err != nil {
-		return nil, err
-	}
-	return &loopbackLink{clk: clk, enc: enc, dec: dec, ifp: ifp, lost: lost, delay: 20 * time.Millisecond}, nil
-}
-
-func (l *loopbackLink) send(ifp []byte) error {
-	dg, err := l.enc.Encode(nil, ifp)
-	if err != nil {
-		return err
-	}
-	l.clk.AfterFunc(l.delay, func() {
-		ds, err := l.dec.Receive(dg)
-		if err != nil {
-			return
-		}
-		for _, d := range ds {
-			if d.Lost {
-				l.lost()
-				continue
-			}
-			l.ifp(d.IFP)
-		}
-	})
-	return nil
 }

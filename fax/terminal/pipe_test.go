@@ -49,76 +49,76 @@ func (n *netem) copies() []time.Duration {
 	return d
 }
 
-// udptlLink carries IFP packets from one Terminal to another through UDPTL
-// with redundancy, over a lossy in-memory network on virtual time.
-type udptlLink struct {
+// netLink is a t38.Sender that carries datagrams over a lossy in-memory
+// network on virtual time to a t38.Receiver.
+type netLink struct {
 	clk *t30.VirtualClock
-	enc *t38.Encoder
-	dec *t38.Decoder
-	// onIFP and onLost receive the recovered packet stream.
-	onIFP  func(seq uint16, ifp []byte)
-	onLost func(seq uint16)
-	net    *netem
-	quiet  t30.Timer
-	lost   int
+	net *netem
+	to  t38.Receiver
 }
 
-func newLink(clk *t30.VirtualClock, depth int, net *netem) *udptlLink {
-	rec := t38.RecoveryRedundancy
-	if depth == 0 {
-		rec = t38.RecoveryNone
-	}
-	enc, err := t38.NewEncoder(t38.EncoderConfig{Recovery: rec, Depth: depth})
-	if err != nil {
-		panic(err)
-	}
-	dec, err := t38.NewDecoder(t38.DecoderConfig{Version: 2})
-	if err != nil {
-		panic(err)
-	}
-	return &udptlLink{clk: clk, enc: enc, dec: dec, net: net}
-}
-
-// send is the Config.Send of the sending Terminal.
-func (l *udptlLink) send(ifp []byte) error {
-	dg, err := l.enc.Encode(nil, ifp)
-	if err != nil {
-		return err
-	}
+func (l *netLink) Send(dg []byte) error {
+	dg = append([]byte(nil), dg...)
 	for _, d := range l.net.copies() {
-		l.clk.AfterFunc(d, func() { l.arrive(dg) })
+		l.clk.AfterFunc(d, func() { l.to.Receive(dg) })
 	}
 	return nil
 }
 
-func (l *udptlLink) arrive(dg []byte) {
-	ds, err := l.dec.Receive(dg)
+// ifpReceiver adapts a function to t38.Receiver by decoding UDPTL with
+// its own Decoder: it hands on each IFP packet with its sequence number,
+// in order, and skips the ones lost beyond repair.
+type ifpReceiver struct {
+	clk   *t30.VirtualClock
+	dec   *t38.Decoder
+	f     func(seq uint16, ifp []byte)
+	flush t30.Timer
+}
+
+func newIFPReceiver(clk *t30.VirtualClock, f func(seq uint16, ifp []byte)) *ifpReceiver {
+	dec, err := t38.NewDecoder(t38.DecoderConfig{Version: 2})
 	if err != nil {
-		return
+		panic(err)
 	}
-	l.deliver(ds)
-	// When the stream pauses, stop waiting for the gaps.
-	if l.quiet != nil {
-		l.quiet.Stop()
-	}
-	l.quiet = l.clk.AfterFunc(150*time.Millisecond, func() { l.deliver(l.dec.Flush()) })
+	return &ifpReceiver{clk: clk, dec: dec, f: f}
 }
 
-func (l *udptlLink) deliver(ds []t38.Delivery) {
+func (r *ifpReceiver) Receive(dg []byte) error {
+	ds, err := r.dec.Receive(dg)
+	r.deliver(ds)
+	if r.flush != nil {
+		r.flush.Stop()
+	}
+	r.flush = r.clk.AfterFunc(100*time.Millisecond, func() { r.deliver(r.dec.Flush()) })
+	return err
+}
+
+func (r *ifpReceiver) deliver(ds []t38.Delivery) {
 	for _, d := range ds {
-		if d.Lost {
-			l.lost++
-			if l.onLost != nil {
-				l.onLost(d.Seq)
-			}
-			continue
+		if !d.Lost {
+			r.f(d.Seq, d.IFP)
 		}
-		l.onIFP(d.Seq, d.IFP)
 	}
 }
 
-// feed makes l deliver to a Terminal.
-func (l *udptlLink) feed(t *Terminal) {
-	l.onIFP = func(_ uint16, ifp []byte) { t.Receive(ifp) }
-	l.onLost = func(uint16) { t.Lost() }
+// ifpSender frames IFP packets as UDPTL with redundancy and sends them.
+type ifpSender struct {
+	enc *t38.Encoder
+	tx  t38.Sender
+}
+
+func newIFPSender(depth int, tx t38.Sender) *ifpSender {
+	enc, err := t38.NewEncoder(t38.EncoderConfig{Recovery: t38.RecoveryRedundancy, Depth: depth})
+	if err != nil {
+		panic(err)
+	}
+	return &ifpSender{enc: enc, tx: tx}
+}
+
+func (s *ifpSender) send(ifp []byte) error {
+	dg, err := s.enc.Encode(nil, ifp)
+	if err != nil {
+		return err
+	}
+	return s.tx.Send(dg)
 }

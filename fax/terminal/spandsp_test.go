@@ -135,9 +135,12 @@ func runSpanDSP(t *testing.T, c spandspCall) {
 
 	clk := t30.NewVirtualClock(epoch)
 	rng := func(s uint64) *rand.Rand { return rand.New(rand.NewPCG(s, 99)) }
-	toPeer := newLink(clk, 2, &netem{rng: rng(1), loss: c.loss})
-	toGo := newLink(clk, 2, &netem{rng: rng(2), loss: c.loss})
+	// Our datagrams cross a lossy network, are decoded (with redundancy
+	// repair) and handed to the peer as IFP packets with their sequence
+	// numbers; the peer's packets are framed as UDPTL with redundancy 2
+	// and cross the network the other way.
 	var peerErr error
+	var toGo *ifpSender
 	forward := func(ps []spandsp.Packet, err error) {
 		if err != nil && peerErr == nil {
 			peerErr = err
@@ -148,13 +151,13 @@ func runSpanDSP(t *testing.T, c spandspCall) {
 			}
 		}
 	}
-	toPeer.onIFP = func(seq uint16, ifp []byte) { forward(peer.Receive(seq, ifp)) }
-
-	term, err := New(Config{Clock: clk, Version: 2, Send: toPeer.send, IndicatorRepeat: 3})
+	toPeer := &netLink{clk: clk, net: &netem{rng: rng(1), loss: c.loss},
+		to: newIFPReceiver(clk, func(seq uint16, ifp []byte) { forward(peer.Receive(seq, ifp)) })}
+	term, err := New(Config{Clock: clk, Version: 2, Redundancy: 2}, toPeer)
 	if err != nil {
 		t.Fatal(err)
 	}
-	toGo.feed(term)
+	toGo = newIFPSender(2, &netLink{clk: clk, net: &netem{rng: rng(2), loss: c.loss}, to: term})
 	var received []t30.ReceivedPage
 	goCfg.Clock = clk
 	goCfg.OnPage = func(p t30.ReceivedPage) { received = append(received, p) }
