@@ -170,6 +170,9 @@ func (r RelayConfig) send(ctx context.Context, from string, to []string, raw []b
 	if err != nil {
 		return classify(fmt.Errorf("relay %s: DATA: %w", addr, err))
 	}
+	// A large message gets time to travel: Timeout plus a second per
+	// 64 KiB, so a 50 MB fax PDF may take some 13 minutes on a slow link.
+	conn.SetDeadline(time.Now().Add(r.Timeout + time.Duration(len(raw)/(64<<10))*time.Second))
 	if _, err := w.Write(raw); err != nil {
 		return fmt.Errorf("relay %s: DATA: %w", addr, err)
 	}
