@@ -55,3 +55,15 @@ func BenchmarkTextPage(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkPhotoPage(b *testing.B) {
+	// A 12-megapixel greyscale picture scaled onto a fine page.
+	g := ramp(4000, 3000)
+	opts, _ := Options{}.norm()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := imagePage(g, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

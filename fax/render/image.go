@@ -183,16 +183,27 @@ func placeImage(g *image.Gray, aspect float64, opts Options) (*image.Gray, error
 	// The picture in pixel widths: iw across, ih*aspect down.
 	fw, fh := float64(iw), float64(ih)*aspect
 	fit := math.Min(pw/fw, ph/fh) // inches per pixel width
+	turn := false
 	if fw > fh {
 		if turned := math.Min(pw/fh, ph/fw); turned > fit {
-			g = rotate(g)
 			fw, fh = fh, fw
-			fit = turned
+			fit, turn = turned, true
 		}
 	}
 	dw := min(W, max(1, int(math.Round(fw*fit*opts.Resolution.X))))
 	dh := min(H, max(1, int(math.Round(fh*fit*opts.Resolution.Y))))
 	canvas := newCanvas(W, H)
-	resize(g, canvas, (W-dw)/2, (H-dh)/2, dw, dh)
+	if !turn {
+		resize(g, canvas, (W-dw)/2, (H-dh)/2, dw, dh)
+		return canvas, nil
+	}
+	// Scale first, then turn: turning the smaller picture is cheaper.
+	scaled := image.NewGray(image.Rect(0, 0, dh, dw))
+	resize(g, scaled, 0, 0, dh, dw)
+	turned := rotate(scaled)
+	ox, oy := (W-dw)/2, (H-dh)/2
+	for y := 0; y < dh; y++ {
+		copy(canvas.Pix[(oy+y)*canvas.Stride+ox:], turned.Pix[y*turned.Stride:y*turned.Stride+dw])
+	}
 	return canvas, nil
 }

@@ -413,3 +413,25 @@ func TestFaxTIFFLimits(t *testing.T) {
 		t.Errorf("mark at %v", box)
 	}
 }
+
+func TestRotate(t *testing.T) {
+	// Sizes around the block size, every pixel distinct.
+	for _, sz := range [][2]int{{1, 1}, {3, 2}, {70, 40}, {33, 65}} {
+		w, h := sz[0], sz[1]
+		g := image.NewGray(image.Rect(0, 0, w, h))
+		for i := range g.Pix {
+			g.Pix[i] = uint8(i*7 + i/251)
+		}
+		r := rotate(g)
+		if r.Rect.Dx() != h || r.Rect.Dy() != w {
+			t.Fatalf("%dx%d turned is %v", w, h, r.Rect)
+		}
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				if r.GrayAt(y, w-1-x) != g.GrayAt(x, y) {
+					t.Fatalf("%dx%d: pixel (%d, %d) did not land at (%d, %d)", w, h, x, y, y, w-1-x)
+				}
+			}
+		}
+	}
+}
