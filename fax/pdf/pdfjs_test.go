@@ -17,7 +17,11 @@ import (
 func TestPDFJS(t *testing.T) {
 	dist := os.Getenv("FAXHAVEN_PDFJS_DIST")
 	if dist == "" {
-		t.Skip("set FAXHAVEN_PDFJS_DIST to a pdfjs-dist directory (npm install pdfjs-dist) to run this test")
+		const how = "set FAXHAVEN_PDFJS_DIST to a pdfjs-dist directory (npm install pdfjs-dist) to run this test"
+		if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
+			t.Fatal("pdf.js is required (FAXHAVEN_TEST_REQUIRE_PEERS=1): " + how)
+		}
+		t.Skip(how)
 	}
 	node := needPeer(t, "node", "nodejs")
 	cs := cases(t)
