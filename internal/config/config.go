@@ -105,7 +105,7 @@ var settings = []setting{
 	str("smtp-helo", "localhost", "host name announced to the SMTP relay", func(c *Config) *string { return &c.SMTPHelo }),
 	integer("send-attempts", 3, "how often a failed fax is tried before it is given up", func(c *Config) *int { return &c.SendAttempts }),
 	duration("send-retry-backoff", 2*time.Minute, "wait before the first retry of a failed fax; doubles each time", func(c *Config) *time.Duration { return &c.SendRetryBackoff }),
-	duration("rescue-after", time.Minute, "a job whose node died is taken up again after this long", func(c *Config) *time.Duration { return &c.RescueAfter }),
+	duration("rescue-after", 30*time.Minute, "a job whose node died is taken up again after this long; every job (a fax call, a mail with a large PDF) must fit in two thirds of it", func(c *Config) *time.Duration { return &c.RescueAfter }),
 	duration("shutdown-timeout", 30*time.Second, "how long a stopping node waits for running work", func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
 }
 

@@ -45,7 +45,7 @@ type accountMail struct{ m *Mail }
 
 func (a accountMail) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, msg accounts.Message) error {
 	_, err := a.m.Outbox.EnqueueTx(ctx, tx, accountID, &mailout.Message{
-		From: msg.From, To: []string{msg.To}, Subject: msg.Subject, Text: msg.Text, Personal: true,
+		From: msg.From, To: []string{msg.To}, Subject: msg.Subject, Text: msg.Text,
 	})
 	return err
 }
@@ -54,7 +54,7 @@ func (a accountMail) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64,
 type faxMail struct{ m *Mail }
 
 func (f faxMail) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, e *faxes.Email) error {
-	msg := &mailout.Message{From: e.From, To: []string{e.To}, Subject: e.Subject, Text: e.Text, Personal: true}
+	msg := &mailout.Message{From: e.From, To: []string{e.To}, Subject: e.Subject, Text: e.Text}
 	for _, a := range e.Attachments {
 		msg.Attachments = append(msg.Attachments, mailout.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
 	}

@@ -82,9 +82,15 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 	if err != nil {
 		return nil, err
 	}
-	if s.Blobs, err = blobs.Open(blobs.Config{Dir: cfg.BlobDir}); err != nil {
+	disk, err := blobs.Open(blobs.Config{Dir: cfg.BlobDir})
+	if err != nil {
 		return nil, err
 	}
+	// A Put cut short by a crash leaves a temporary file and nothing else.
+	if _, err := disk.SweepTemp(ctx, time.Hour); err != nil {
+		logger.Warn("blob store: temporary files left", "err", err)
+	}
+	s.Blobs = disk
 	secret, err := db.Secret(ctx, "login-limits")
 	if err != nil {
 		return nil, err
@@ -101,8 +107,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 
 	if s.Queue, err = jobs.New(db, jobs.Config{
 		RescueStuckJobsAfter: cfg.RescueAfter,
-		JobTimeout:           cfg.RescueAfter / 2,
-		Logger:               logger,
+		// Every job must end (or be cancelled) before a node that sees it
+		// still running may take it for dead.
+		JobTimeout: cfg.RescueAfter * 2 / 3,
+		Logger:     logger,
 		Kinds: map[string]jobs.KindPolicy{
 			faxes.SendJob{}.Kind(): {MaxAttempts: cfg.SendAttempts, Backoff: jobs.Backoff{Initial: cfg.SendRetryBackoff, Max: 8 * cfg.SendRetryBackoff}},
 		},
