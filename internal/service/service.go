@@ -190,6 +190,13 @@ func (s *Service) Run(ctx context.Context, ln net.Listener) error {
 	if err := s.Queue.Start(ctx); err != nil {
 		return err
 	}
+	// Compile (or load from the cache) the PDF renderer now, so the first
+	// PDF a user sends is not the one that waits for it.
+	go func() {
+		if err := render.WarmUp(s.Faxes.Render.CacheDir); err != nil {
+			s.Logger.Warn("PDF renderer unavailable", "err", err)
+		}
+	}()
 	srv := &http.Server{
 		Handler:           s.Web.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
