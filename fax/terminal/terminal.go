@@ -124,12 +124,16 @@ func training(m t30.Modulation, long bool) (t38.DataType, t38.Indicator, error) 
 	return dt, ind, nil
 }
 
-// sent arranges EventSent once everything queued has gone out.
+// sent arranges EventSent once everything queued has gone out. The event
+// is delivered from the clock, never from inside the call that queued it:
+// the Session calls the Modem with its lock held.
 func (t *Terminal) sent() {
 	t.t38.AfterSent(func() {
-		if h := t.handler; h != nil && !t.isClosed() {
-			h(t30.Event{Kind: t30.EventSent})
-		}
+		t.clk.AfterFunc(0, func() {
+			if h := t.handler; h != nil && !t.isClosed() {
+				h(t30.Event{Kind: t30.EventSent})
+			}
+		})
 	})
 }
 
