@@ -76,6 +76,7 @@ const (
 	CED
 )
 
+// String returns "CNG" or "CED".
 func (t Tone) String() string {
 	switch t {
 	case CNG:
@@ -90,11 +91,13 @@ func (t Tone) String() string {
 const TCFDuration = 1500 * time.Millisecond
 
 // Modem is the physical layer under a Session: a T.38 packet link or an
-// audio modem. Transmit methods start a signal and return at once; the
-// Modem reports the end of every transmission with an EventSent, and what
-// it receives with the other events, through the handler given to
-// Session.Start (normally Session.Handle). A Modem sends one signal at a
-// time; the Session never starts a new one before EventSent.
+// audio modem. Transmit methods start a signal and return at once. The
+// Modem reports what it hears, and the end of every transmission (exactly
+// one EventSent per transmit call, in order), by calling the Session's
+// Handle method, never from inside one of its own methods: the Session
+// calls them with its lock held. The Session starts a new signal only
+// after the EventSent of the last one, except that a calling station
+// listens for DIS while its CNG plays.
 //
 // HDLC frames are passed without the flags and the FCS, as address, control,
 // FCF and FIF octets, each octet holding its first transmitted bit in the
@@ -102,8 +105,8 @@ const TCFDuration = 1500 * time.Millisecond
 // 0x80). Image data, both non-ECM data and TCF, is a bit stream packed with
 // the first bit in the most significant position of each octet.
 //
-// Implementations insert the silence T.30 requires between signals (75 ms
-// after a received signal, before a new one) themselves.
+// An audio modem inserts the silence T.30 requires between signals (75 ms
+// after a received signal, before a new one) itself; a T.38 link need not.
 type Modem interface {
 	// SendTone sends a phase A tone for d.
 	SendTone(t Tone, d time.Duration) error
@@ -147,6 +150,7 @@ const (
 	EventHangup
 )
 
+// String names the event kind for logs.
 func (k EventKind) String() string {
 	switch k {
 	case EventSent:
