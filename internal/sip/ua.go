@@ -179,6 +179,7 @@ func New(cfg Config) (*UA, error) {
 		}
 	}
 
+	quietLibrary(u.log)
 	var err error
 	if u.ua, err = sipgo.NewUA(sipgo.WithUserAgent("Faxhaven"), sipgo.WithUserAgentHostname(u.public)); err != nil {
 		conn.Close()
