@@ -357,6 +357,14 @@ func (s *Session) ecmBlockConfirmed(f2, resp FCF) {
 		}
 		if pg != nil {
 			s.deliver(pg, data, bad)
+		} else {
+			// ECM delivered the data intact, so the sender coded it
+			// wrongly: confirm the block (T.30 has no other answer) but
+			// do not let the call pass for a success.
+			s.rxPages++
+			s.res.Pages = append(s.res.Pages, PageResult{Number: s.rxPages, Mod: s.params.Mod, Res: s.params.Res,
+				Encoding: s.params.Encoding, ECM: true, Width: w})
+			s.unreadable = append(s.unreadable, fmt.Sprintf("page %d: %v", s.rxPages, err))
 		}
 		s.lastCmd = f2
 	}

@@ -57,7 +57,7 @@ var reasonText = map[Reason]string{
 	ReasonLineLost:         "the connection was lost",
 	ReasonRemoteSilent:     "the sending machine went silent",
 	ReasonProtocol:         "the remote machine broke the fax protocol",
-	ReasonImage:            "a page could not be encoded",
+	ReasonImage:            "a page image could not be coded or decoded",
 	ReasonCanceled:         "the call was cancelled",
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	mbits "math/bits"
+	"strings"
 	"sync"
 	"time"
 
@@ -135,6 +136,8 @@ type Session struct {
 	rxCarrier bool // the high-speed carrier is up
 	rxPages   int
 	ecmRx     ecmRx
+	// unreadable lists received pages whose image did not decode.
+	unreadable []string
 }
 
 // New checks cfg and returns a Session ready to Start on m.
@@ -528,10 +531,15 @@ func (s *Session) failDCN(r Reason, sig FCF, detail string) {
 	s.transmit(s.sendV21([]Frame{{FCF: DCN}}), s.end)
 }
 
-// finish ends a successful call.
+// finish ends a call that completed its procedure.
 func (s *Session) finish() {
 	s.res.Reason = ReasonOK
 	s.phase = PhaseE
+	if len(s.unreadable) > 0 {
+		s.res.Reason = ReasonImage
+		s.res.Page = len(s.res.Pages)
+		s.res.Detail = strings.Join(s.unreadable, "; ")
+	}
 	s.end()
 }
 
