@@ -127,6 +127,17 @@ type Service struct {
 	MaxPages int
 	// SendAttempts is how often a fax is tried before it fails for good.
 	SendAttempts int
+
+	// Email to fax (email_in.go): Sealer seals accepted messages with the
+	// account's key; EmailRateLimit bounds messages per account per hour.
+	Sealer         Sealer
+	EmailRateLimit int
+}
+
+// Sealer encrypts values with an account's key (keys.Keyring).
+type Sealer interface {
+	SealTx(ctx context.Context, tx *sql.Tx, accountID int64, plaintext, aad []byte) ([]byte, error)
+	Open(ctx context.Context, accountID int64, sealed, aad []byte) ([]byte, error)
 }
 
 const faxCols = `id, account_id, direction, status, local_number, remote_number, remote_id, pages, resolution,

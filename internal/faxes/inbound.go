@@ -75,7 +75,9 @@ func (s *Service) Deliver(ctx context.Context, in *carrier.Inbound) error {
 			return err
 		}
 		f := &Fax{ID: id, RemoteNumber: in.From, RemoteID: in.RemoteID, Pages: len(in.Pages), LocalNumber: in.To, CreatedAt: store.Time(now)}
-		return s.Mail.EnqueueTx(ctx, tx, num.AccountID, s.faxEmail(ctx, acct, f, pdfData))
+		// Each fax-to-email recipient of the number in their format
+		// (recipients.go); the account's address when none is set.
+		return s.faxEmails(ctx, tx, acct, num.AccountID, f, pdfData, tiffData)
 	})
 	if store.IsUniqueViolation(err) {
 		return nil // a concurrent delivery of the same call won

@@ -38,6 +38,10 @@ type SendRequest struct {
 	// retry) return the fax of the first one instead of sending twice.
 	IdempotencyKey string
 	Lang           string // language of the cover page
+
+	// origin is set for faxes sent on behalf of an email (email_in.go),
+	// so the sender hears the outcome.
+	origin *emailOrigin
 }
 
 // MaxCoverNote bounds the cover note, in characters.
@@ -159,6 +163,11 @@ func (s *Service) Send(ctx context.Context, accountID int64, req SendRequest) (*
 		if _, err := tx.ExecContext(ctx, `INSERT INTO fax_files (fax_id, kind, seq, name, content_type, size, blob_key)
 			VALUES ($1, 'pages', 1, 'pages.tiff', 'image/tiff', $2, $3)`, id, len(tiffData), blobKey); err != nil {
 			return err
+		}
+		if req.origin != nil { // a fax for an email: remember whom to tell
+			if err := recordOrigin(ctx, tx, id, req.origin); err != nil {
+				return err
+			}
 		}
 		return s.Queue.InsertTx(ctx, tx, SendJob{FaxID: id})
 	})

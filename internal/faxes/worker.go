@@ -122,7 +122,13 @@ func joinReason(r *carrier.Result) string {
 // finish puts the fax in its final state.
 func (s *Service) finish(ctx context.Context, f *Fax, st Status, code, detail string, pages int, remoteID string) error {
 	now := store.Micros(s.Clock.Now())
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	// A fax that came by email: its sender is told the outcome, queued in
+	// the same transaction as the final state (notify.go).
+	notice, err := s.senderOutcome(ctx, f, st, code, detail)
+	if err != nil {
+		return err
+	}
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		q := `UPDATE faxes SET status = $1, reason_code = $2, reason_detail = $3, remote_id = $4, updated_at = $5, completed_at = $5`
 		args := []any{string(st), code, detail, remoteID, now}
 		if st == Delivered {
@@ -131,8 +137,10 @@ func (s *Service) finish(ctx context.Context, f *Fax, st Status, code, detail st
 		} else {
 			args = append(args, f.ID)
 		}
-		_, err := tx.ExecContext(ctx, q+" WHERE id = $6", args...)
-		return err
+		if _, err := tx.ExecContext(ctx, q+" WHERE id = $6", args...); err != nil {
+			return err
+		}
+		return notice.send(ctx, s, tx, f)
 	})
 	if err != nil {
 		return fmt.Errorf("faxes: finish: %w", err)

@@ -21,6 +21,7 @@ import (
 	"mime/quotedprintable"
 	netmail "net/mail"
 	"net/textproto"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -44,10 +45,17 @@ type Message struct {
 	HTML string
 	// Attachments are sent after the body.
 	Attachments []Attachment
-	// Headers are extra header fields, such as "Reply-To" or
-	// "List-Unsubscribe". They may not replace the fields the builder
-	// writes itself.
+	// Headers are extra header fields, such as "Reply-To". They may not
+	// replace the fields the builder writes itself.
 	Headers map[string]string
+	// Unsubscribe makes the message promotional mail with one-click
+	// unsubscribe (RFC 8058, policy O3): an https URL that unsubscribes
+	// the recipient when it receives a POST. The builder writes it as
+	// List-Unsubscribe with List-Unsubscribe-Post, which DKIM signs.
+	Unsubscribe string
+	// UnsubscribeMailto is an optional address that unsubscribes whoever
+	// writes to it, listed after the URL for readers without one-click.
+	UnsubscribeMailto string
 	// Personal marks mail a person wrote; all other mail is marked
 	// "Auto-Submitted: auto-generated" (RFC 3834) so that auto-responders
 	// leave it alone.
@@ -71,6 +79,7 @@ var reserved = map[string]bool{
 	"From": true, "To": true, "Cc": true, "Bcc": true, "Subject": true, "Date": true,
 	"Message-Id": true, "Mime-Version": true, "Content-Type": true,
 	"Content-Transfer-Encoding": true, "Auto-Submitted": true,
+	"List-Unsubscribe": true, "List-Unsubscribe-Post": true,
 }
 
 // Envelope returns the SMTP envelope: the sender's and the recipients'
@@ -126,6 +135,16 @@ func (m *Message) Build(now time.Time) ([]byte, error) {
 	if !m.Personal {
 		header("Auto-Submitted", "auto-generated")
 	}
+	if m.Unsubscribe != "" || m.UnsubscribeMailto != "" {
+		v, err := m.listUnsubscribe()
+		if err != nil {
+			return nil, err
+		}
+		header("List-Unsubscribe", v)
+		if m.Unsubscribe != "" {
+			header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+		}
+	}
 	names := make([]string, 0, len(m.Headers))
 	for name := range m.Headers {
 		names = append(names, name)
@@ -176,6 +195,27 @@ func (m *Message) Build(now time.Time) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// listUnsubscribe checks the unsubscribe addresses and formats them as
+// RFC 2369 wants: each in angle brackets, the one-click URL first.
+func (m *Message) listUnsubscribe() (string, error) {
+	if m.Unsubscribe == "" {
+		return "", errors.New("mail: UnsubscribeMailto without Unsubscribe; one-click unsubscribe needs the https URL (RFC 8058)")
+	}
+	u, err := url.Parse(m.Unsubscribe)
+	if err != nil || u.Scheme != "https" || u.Host == "" || strings.ContainsAny(m.Unsubscribe, "<>, \r\n") {
+		return "", fmt.Errorf("mail: unsubscribe URL %q: want an absolute https URL without spaces, commas or angle brackets", m.Unsubscribe)
+	}
+	v := "<" + m.Unsubscribe + ">"
+	if m.UnsubscribeMailto != "" {
+		a, err := netmail.ParseAddress(m.UnsubscribeMailto)
+		if err != nil {
+			return "", fmt.Errorf("mail: unsubscribe address %q: %w", m.UnsubscribeMailto, err)
+		}
+		v += ", <mailto:" + a.Address + "?subject=unsubscribe>"
+	}
+	return v, nil
 }
 
 // writeBody writes the Content-Type header(s), a blank line and the text

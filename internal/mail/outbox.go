@@ -50,6 +50,9 @@ type Config struct {
 	MaxAttempts int
 	// Clock stamps messages. Default clock.System.
 	Clock clock.Clock
+	// DKIM returns the key that signs mail from domain, or nil to send it
+	// unsigned. q is the transaction the message is queued in.
+	DKIM func(ctx context.Context, q store.Querier, domain string) (*DKIMKey, error)
 }
 
 // Outbox queues, stores and delivers outbound mail.
@@ -117,6 +120,18 @@ func (o *Outbox) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, msg
 	raw, err := msg.Build(now)
 	if err != nil {
 		return 0, err
+	}
+	// Signed once, when queued: every attempt sends the same signed bytes.
+	if o.cfg.DKIM != nil {
+		k, err := o.cfg.DKIM(ctx, tx, from[strings.LastIndexByte(from, '@')+1:])
+		if err != nil {
+			return 0, err
+		}
+		if k != nil {
+			if raw, err = k.Sign(raw); err != nil {
+				return 0, err
+			}
+		}
 	}
 	sealed := accountID != 0
 	clearSubject := msg.Subject
