@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"admin":   {"manage staff members (create-staff, list-staff, ...)", runAdmin},
 	"convert": {"render documents as fax pages (TIFF, PDF or PBM)", runConvert},
 	"t38":     {"send or receive one fax over T.38 (UDPTL on UDP)", runT38},
+	"sip":     {"test a SIP trunk: register and ping it (sip check TRUNK)", runSip},
 }
 
 func main() {

@@ -441,8 +441,7 @@ func TestRegisterAndCheck(t *testing.T) {
 		r := startSipp(t, "uas_register.xml", "-m", "2", "-p", strconv.Itoa(port), "-set", "user", "faxuser", "-set", "pass", "s3cret")
 		tr := localTrunk("provider", port)
 		tr.Register, tr.Username, tr.Password, tr.Domain = true, "faxuser", tt.pass, "faxhaven.test"
-		u, _ := newUA(t, nil, nil)
-		u.trunks = []*trunkState{{Trunk: tr, now: time.Now}}
+		u, _ := newUA(t, []Trunk{tr}, func(c *Config) { c.NoKeepRegistered = true })
 		rep, err := u.Check(context.Background(), "provider")
 		if err != nil {
 			t.Fatal(err)
@@ -461,4 +460,29 @@ func TestRegisterAndCheck(t *testing.T) {
 		}
 		r.wait(t)
 	}
+}
+
+// A registering trunk is registered as the UA starts, and outbound calls
+// use it only once it is.
+func TestKeepRegistered(t *testing.T) {
+	port := freePort(t)
+	tr := localTrunk("provider", port)
+	tr.Register, tr.Username, tr.Password = true, "faxuser", "s3cret"
+	u, _ := newUA(t, []Trunk{tr}, nil)
+	if ok, _ := u.trunks[0].usable(); ok {
+		t.Fatal("the trunk is usable before it registered")
+	}
+	r := startSipp(t, "uas_register.xml", "-m", "1", "-p", strconv.Itoa(port), "-set", "user", "faxuser", "-set", "pass", "s3cret")
+	deadline := time.Now().Add(40 * time.Second)
+	for {
+		ok, why := u.trunks[0].usable()
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not registered after 40 s: %s", why)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	r.wait(t)
 }

@@ -65,6 +65,9 @@ type Config struct {
 	Owns func(ctx context.Context, e164 string) (bool, error)
 	// Sink takes inbound faxes.
 	Sink carrier.Sink
+	// NoKeepRegistered leaves registering trunks unregistered until
+	// Check registers them once: for one-off checks, not for service.
+	NoKeepRegistered bool
 	// Now reads the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -231,7 +234,7 @@ func (u *UA) Start(ctx context.Context) {
 		}
 	}()
 	for _, t := range u.trunks {
-		if t.Register {
+		if t.Register && !u.cfg.NoKeepRegistered {
 			u.wg.Add(1)
 			go func() {
 				defer u.wg.Done()
