@@ -37,6 +37,11 @@ type ecmRx struct {
 	lastBlock int
 	confirmed bool // the current block was confirmed and nothing new came
 	lastFCF2  FCF
+	// The frame count of the block under way, from its first PPS: after
+	// a retransmission some senders count only the frames they resent.
+	blockKnown          bool
+	blockPage, blockNum int
+	blockFrames         int
 }
 
 func (r *ecmRx) startBlock() {
@@ -45,6 +50,7 @@ func (r *ecmRx) startBlock() {
 		r.frames[i] = nil
 	}
 	r.any = false
+	r.blockKnown = false
 }
 
 // pageData returns the confirmed image of the page, first bit in the most
@@ -280,6 +286,10 @@ func (s *Session) ecmCommand(f Frame) {
 			s.respondThen([]Frame{{FCF: MCF}}, s.afterBlock(r.lastFCF2))
 			return
 		}
+		if r.blockKnown && pg == r.blockPage && blk == r.blockNum {
+			n = max(n, r.blockFrames)
+		}
+		r.blockKnown, r.blockPage, r.blockNum, r.blockFrames = true, pg, blk, n
 		var ppr [32]byte
 		missing := 0
 		for i := 0; i < n; i++ {

@@ -735,3 +735,48 @@ func TestCancel(t *testing.T) {
 		t.Errorf("other side: done %v, %v", isDone(sb), r.Err())
 	}
 }
+
+// TestPPSCountAfterRetransmission: some senders (SpanDSP among them) give
+// in the PPS after a retransmission only the number of frames resent. The
+// receiver must keep the block's frame count from its first PPS and not
+// cut the page short.
+func TestPPSCountAfterRetransmission(t *testing.T) {
+	lostOne := false
+	ppsSeen := 0
+	fault := func(from string, at time.Duration, ev *Event) bool {
+		if ev.Kind != EventFrame || from != "a" {
+			return true
+		}
+		f, err := ParseFrame(ev.Data)
+		if err != nil {
+			return true
+		}
+		switch f.FCF {
+		case FCD:
+			if !lostOne && f.Info[0] == 5 {
+				lostOne = true
+				return false
+			}
+		case PPS:
+			ppsSeen++
+			if ppsSeen > 1 {
+				// Rewrite the count as "one frame" in the PPS that
+				// follows the retransmission.
+				info := append([]byte(nil), f.Info...)
+				info[3] = 0
+				f.Info = info
+				ev.Data = f.Marshal()
+			}
+		}
+		return true
+	}
+	pages := testPages(t, 1, page.Fine)
+	run := runCall(t, Config{Role: Calling, Pages: pages, Frame64: true}, Config{Role: Answering}, fault)
+	if err := run.resA.Err(); err != nil {
+		t.Fatal(err)
+	}
+	checkPages(t, pages, run.received)
+	if ppsSeen < 2 {
+		t.Fatalf("only %d PPS: no retransmission happened", ppsSeen)
+	}
+}
