@@ -17,7 +17,7 @@ import (
 const sipUsage = `Usage:
   faxhaven sip check [flags] TRUNK
 
-Tests a SIP trunk from the trunks file: registers with it (when the trunk
+Tests a SIP trunk from the SIP configuration file (sip-config): registers with it (when the trunk
 registers) and pings it with OPTIONS, then reports what happened. The exit
 status is 0 when the trunk looks usable. See docs/sip.md.
 
@@ -33,9 +33,9 @@ func runSip(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs := flag.NewFlagSet("sip check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, sipUsage); fs.PrintDefaults() }
-	trunks := fs.String("trunks", os.Getenv("FAXHAVEN_SIP_TRUNKS"), "trunks file (default $FAXHAVEN_SIP_TRUNKS)")
+	confPath := fs.String("config", os.Getenv("FAXHAVEN_SIP_CONFIG"), "SIP configuration file (default $FAXHAVEN_SIP_CONFIG)")
 	listen := fs.String("listen", "", "local UDP address for the check (default: the address that reaches the trunk, any port)")
-	public := fs.String("public-ip", os.Getenv("FAXHAVEN_SIP_PUBLIC_IP"), "address the trunk reaches this host at, when behind NAT")
+	public := fs.String("public-ip", "", "address the trunk reaches this host at, when behind NAT (default: public-ip of [sip])")
 	timeout := fs.Duration("timeout", 20*time.Second, "give up after this long")
 	if err := fs.Parse(args[1:]); err != nil {
 		return &exitError{2, err}
@@ -45,18 +45,19 @@ func runSip(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return &exitError{2, errors.New("name one trunk to check")}
 	}
 	name := fs.Arg(0)
-	if *trunks == "" {
-		return &exitError{2, errors.New("no trunks file: pass --trunks FILE or set FAXHAVEN_SIP_TRUNKS")}
+	if *confPath == "" {
+		return &exitError{2, errors.New("no SIP configuration: pass --config FILE or set FAXHAVEN_SIP_CONFIG")}
 	}
-	f, err := os.Open(*trunks)
+	f, err := os.Open(*confPath)
 	if err != nil {
 		return &exitError{2, err}
 	}
-	ts, err := sip.ParseTrunks(f)
+	file, err := sip.ParseFile(f)
 	f.Close()
 	if err != nil {
 		return &exitError{2, err}
 	}
+	ts := file.Trunks
 	var trunk *sip.Trunk
 	for i := range ts {
 		if ts[i].Name == name {
@@ -64,7 +65,10 @@ func runSip(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	if trunk == nil {
-		return &exitError{2, fmt.Errorf("%s has no trunk named %q", *trunks, name)}
+		return &exitError{2, fmt.Errorf("%s has no trunk named %q", *confPath, name)}
+	}
+	if *public == "" {
+		*public = file.PublicIP
 	}
 	addr := *listen
 	if addr == "" {

@@ -27,11 +27,11 @@ func TestSipUsage(t *testing.T) {
 	}{
 		{[]string{"sip"}, `want "check"`},
 		{[]string{"sip", "dial"}, `want "check"`},
-		{[]string{"sip", "check", "--trunks", trunks}, "name one trunk"},
-		{[]string{"sip", "check", "--trunks", trunks, "b"}, `no trunk named "b"`},
-		{[]string{"sip", "check", "--trunks", filepath.Join(dir, "none.conf"), "a"}, "no such file"},
+		{[]string{"sip", "check", "--config", trunks}, "name one trunk"},
+		{[]string{"sip", "check", "--config", trunks, "b"}, `no trunk named "b"`},
+		{[]string{"sip", "check", "--config", filepath.Join(dir, "none.conf"), "a"}, "no such file"},
 	}
-	t.Setenv("FAXHAVEN_SIP_TRUNKS", "")
+	t.Setenv("FAXHAVEN_SIP_CONFIG", "")
 	for _, tt := range tests {
 		var stdout, stderr bytes.Buffer
 		if code := run(context.Background(), tt.args, &stdout, &stderr); code != 2 {
@@ -80,7 +80,7 @@ func TestSipCheck(t *testing.T) {
 			t.Fatal(err)
 		}
 		var stdout, stderr bytes.Buffer
-		code := run(context.Background(), []string{"sip", "check", "--trunks", trunks, "--listen", "127.0.0.1:0", "provider"}, &stdout, &stderr)
+		code := run(context.Background(), []string{"sip", "check", "--config", trunks, "--listen", "127.0.0.1:0", "provider"}, &stdout, &stderr)
 		if code != tt.code {
 			t.Errorf("password %q: exit %d, want %d\n%s%s", tt.pass, code, tt.code, stdout.String(), stderr.String())
 		}

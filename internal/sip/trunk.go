@@ -41,6 +41,8 @@ type Trunk struct {
 	// AudioFirst offers audio in the first INVITE and switches to T.38 by
 	// re-INVITE, for trunks that refuse an INVITE offering only T.38.
 	AudioFirst bool
+	// Numbers are the blocks of numbers the trunk brings to the service.
+	Numbers []Pool
 }
 
 func (t *Trunk) hostPort() string {
@@ -75,13 +77,33 @@ func (t *Trunk) validate() error {
 	return nil
 }
 
-// ParseTrunks reads trunk definitions: sections "[trunk NAME]" of
-// "key = value" lines, '#' starting a comment. The keys are host, domain,
+// File is a SIP configuration file: the user agent's own settings in a
+// "[sip]" section and one "[trunk NAME]" section per trunk, each of
+// "key = value" lines, '#' starting a comment.
+type File struct {
+	// [sip]: listen, public-ip, media-ip, max-inbound, ring-timeout
+	// (seconds).
+	Listen, PublicIP, MediaIP string
+	MaxInbound                int
+	RingTimeout               time.Duration
+	Trunks                    []Trunk
+}
+
+// Pool is a block of Count numbers from Prefix (Prefix followed by 0 to
+// Count-1, zero-padded) that a trunk routes to the service.
+type Pool struct {
+	Prefix string
+	Count  int
+}
+
+// ParseFile reads a SIP configuration file. Trunk keys are host, domain,
 // username, password, register (true/false), expires (seconds), priority,
-// max-calls, calls-per-second and audio-first (true/false).
-func ParseTrunks(r io.Reader) ([]Trunk, error) {
-	var trunks []Trunk
+// max-calls, calls-per-second, audio-first (true/false) and numbers
+// (PREFIX/COUNT, repeatable).
+func ParseFile(r io.Reader) (*File, error) {
+	f := &File{}
 	var cur *Trunk
+	inSIP := false
 	sc := bufio.NewScanner(r)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
@@ -92,40 +114,76 @@ func ParseTrunks(r io.Reader) ([]Trunk, error) {
 			continue
 		}
 		if strings.HasPrefix(line, "[") {
-			f := strings.Fields(strings.Trim(line, "[]"))
-			if !strings.HasSuffix(line, "]") || len(f) != 2 || f[0] != "trunk" {
-				return nil, fmt.Errorf("sip trunks: line %d: want a section header [trunk NAME], got %q", n, line)
+			fs := strings.Fields(strings.Trim(line, "[]"))
+			switch {
+			case strings.HasSuffix(line, "]") && len(fs) == 1 && fs[0] == "sip":
+				inSIP, cur = true, nil
+			case strings.HasSuffix(line, "]") && len(fs) == 2 && fs[0] == "trunk":
+				f.Trunks = append(f.Trunks, Trunk{Name: fs[1]})
+				inSIP, cur = false, &f.Trunks[len(f.Trunks)-1]
+			default:
+				return nil, fmt.Errorf("sip config: line %d: want a section header [sip] or [trunk NAME], got %q", n, line)
 			}
-			trunks = append(trunks, Trunk{Name: f[1]})
-			cur = &trunks[len(trunks)-1]
 			continue
 		}
 		key, val, ok := strings.Cut(line, "=")
 		if !ok {
-			return nil, fmt.Errorf("sip trunks: line %d: want key = value, got %q", n, line)
-		}
-		if cur == nil {
-			return nil, fmt.Errorf("sip trunks: line %d: %q comes before any [trunk NAME] section", n, line)
+			return nil, fmt.Errorf("sip config: line %d: want key = value, got %q", n, line)
 		}
 		key, val = strings.TrimSpace(key), strings.TrimSpace(val)
-		if err := cur.set(key, val); err != nil {
-			return nil, fmt.Errorf("sip trunks: line %d: trunk %s: %w", n, cur.Name, err)
+		var err error
+		switch {
+		case inSIP:
+			err = f.set(key, val)
+		case cur != nil:
+			if err = cur.set(key, val); err != nil {
+				err = fmt.Errorf("trunk %s: %w", cur.Name, err)
+			}
+		default:
+			err = fmt.Errorf("%q comes before any [sip] or [trunk NAME] section", line)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sip config: line %d: %w", n, err)
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("sip trunks: %w", err)
+		return nil, fmt.Errorf("sip config: %w", err)
 	}
 	seen := map[string]bool{}
-	for i := range trunks {
-		if err := trunks[i].validate(); err != nil {
-			return nil, fmt.Errorf("sip trunks: %w", err)
+	for i := range f.Trunks {
+		if err := f.Trunks[i].validate(); err != nil {
+			return nil, fmt.Errorf("sip config: %w", err)
 		}
-		if seen[trunks[i].Name] {
-			return nil, fmt.Errorf("sip trunks: trunk %s is defined twice", trunks[i].Name)
+		if seen[f.Trunks[i].Name] {
+			return nil, fmt.Errorf("sip config: trunk %s is defined twice", f.Trunks[i].Name)
 		}
-		seen[trunks[i].Name] = true
+		seen[f.Trunks[i].Name] = true
 	}
-	return trunks, nil
+	return f, nil
+}
+
+func (f *File) set(key, val string) error {
+	switch key {
+	case "listen":
+		f.Listen = val
+	case "public-ip":
+		f.PublicIP = val
+	case "media-ip":
+		f.MediaIP = val
+	case "max-inbound", "ring-timeout":
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%s: %q is not a whole number of 0 or more", key, val)
+		}
+		if key == "max-inbound" {
+			f.MaxInbound = n
+		} else {
+			f.RingTimeout = time.Duration(n) * time.Second
+		}
+	default:
+		return fmt.Errorf("[sip]: unknown key %q (known: listen, public-ip, media-ip, max-inbound, ring-timeout)", key)
+	}
+	return nil
 }
 
 func (t *Trunk) set(key, val string) error {
@@ -167,8 +225,15 @@ func (t *Trunk) set(key, val string) error {
 		t.CallsPerSecond, err = num()
 	case "audio-first":
 		t.AudioFirst, err = boolean()
+	case "numbers":
+		prefix, count, ok := strings.Cut(val, "/")
+		n, cerr := strconv.Atoi(count)
+		if _, pok := e164(prefix); !ok || cerr != nil || n <= 0 || !strings.HasPrefix(prefix, "+") || !pok {
+			return fmt.Errorf("numbers: %q: want PREFIX/COUNT, such as +31205550100/100", val)
+		}
+		t.Numbers = append(t.Numbers, Pool{Prefix: prefix, Count: n})
 	default:
-		err = fmt.Errorf("unknown key %q (known: host, domain, username, password, register, expires, priority, max-calls, calls-per-second, audio-first)", key)
+		err = fmt.Errorf("unknown key %q (known: host, domain, username, password, register, expires, priority, max-calls, calls-per-second, audio-first, numbers)", key)
 	}
 	return err
 }

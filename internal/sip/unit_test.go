@@ -1,6 +1,11 @@
 package sip
 
 import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -9,9 +14,15 @@ import (
 	"github.com/faxhaven/faxhaven/internal/carrier"
 )
 
-func TestParseTrunks(t *testing.T) {
+func TestParseFile(t *testing.T) {
 	in := `
 # two providers
+[sip]
+listen = 0.0.0.0:5060
+public-ip = 203.0.113.10
+max-inbound = 40
+ring-timeout = 45
+
 [trunk main]
 host = sip.example.net:5070
 domain = example.net
@@ -22,25 +33,32 @@ expires = 300
 priority = 1
 max-calls = 30
 calls-per-second = 5
+numbers = +31205550100/100
+numbers = +31205551000/10
 
 [trunk backup]
 host = 192.0.2.7
 audio-first = true
 priority = 2
 `
-	ts, err := ParseTrunks(strings.NewReader(in))
+	f, err := ParseFile(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if f.Listen != "0.0.0.0:5060" || f.PublicIP != "203.0.113.10" || f.MaxInbound != 40 || f.RingTimeout != 45*time.Second {
+		t.Errorf("[sip] read as %+v", f)
+	}
+	ts := f.Trunks
 	want := []Trunk{
-		{Name: "main", Host: "sip.example.net:5070", Domain: "example.net", Username: "3120555", Password: "pa=ss", Register: true, Expires: 300 * time.Second, Priority: 1, MaxCalls: 30, CallsPerSecond: 5},
+		{Name: "main", Host: "sip.example.net:5070", Domain: "example.net", Username: "3120555", Password: "pa=ss", Register: true, Expires: 300 * time.Second, Priority: 1, MaxCalls: 30, CallsPerSecond: 5,
+			Numbers: []Pool{{"+31205550100", 100}, {"+31205551000", 10}}},
 		{Name: "backup", Host: "192.0.2.7", AudioFirst: true, Priority: 2},
 	}
 	if len(ts) != len(want) {
 		t.Fatalf("%d trunks", len(ts))
 	}
 	for i := range want {
-		if ts[i] != want[i] {
+		if !reflect.DeepEqual(ts[i], want[i]) {
 			t.Errorf("trunk %d:\n got %+v\nwant %+v", i, ts[i], want[i])
 		}
 	}
@@ -49,8 +67,12 @@ priority = 2
 	}
 
 	bad := []struct{ in, want string }{
-		{"host = x\n", "before any [trunk"},
+		{"host = x\n", "before any [sip] or [trunk"},
 		{"[trunk]\n", "section header"},
+		{"[sip]\nlisten = :5060\nport = 5\n", "unknown key"},
+		{"[sip]\nmax-inbound = many\n", "whole number"},
+		{"[trunk a]\nhost = x\nnumbers = +3120\n", "PREFIX/COUNT"},
+		{"[trunk a]\nhost = x\nnumbers = 3120555/10\n", "PREFIX/COUNT"},
 		{"[trunk a]\nhost x\n", "key = value"},
 		{"[trunk a]\nhost = x\ncolour = blue\n", "unknown key"},
 		{"[trunk a]\nhost = x\nmax-calls = -1\n", "whole number"},
@@ -60,7 +82,7 @@ priority = 2
 		{"[trunk a]\nhost = x\n[trunk a]\nhost = y\n", "defined twice"},
 	}
 	for _, b := range bad {
-		_, err := ParseTrunks(strings.NewReader(b.in))
+		_, err := ParseFile(strings.NewReader(b.in))
 		if err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("%q: error %v, want one saying %q", b.in, err, b.want)
 		}
@@ -184,5 +206,67 @@ func TestFaxResult(t *testing.T) {
 		if got := faxResult(tt.r, 2, tt.hungUp).Status; got != tt.want {
 			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// fixed is a carrier that answers with one status and counts its calls.
+type fixed struct {
+	status carrier.Status
+	calls  int
+}
+
+func (f *fixed) Send(context.Context, *carrier.Outbound) (*carrier.Result, error) {
+	f.calls++
+	return &carrier.Result{Status: f.status}, nil
+}
+
+func TestSplit(t *testing.T) {
+	local, trunks := &fixed{status: carrier.Delivered}, &fixed{status: carrier.Busy}
+	s := &Split{Local: local, Trunks: trunks, IsLocal: func(_ context.Context, n string) (bool, error) {
+		if n == "+0" {
+			return false, errors.New("database down")
+		}
+		return n == "+3197010001", nil
+	}}
+	for _, tt := range []struct {
+		to   string
+		want carrier.Status
+	}{{"+3197010001", carrier.Delivered}, {"+31201234567", carrier.Busy}} {
+		res, err := s.Send(context.Background(), &carrier.Outbound{To: tt.to})
+		if err != nil || res.Status != tt.want {
+			t.Errorf("%s: %v %v, want %v", tt.to, res, err, tt.want)
+		}
+	}
+	if local.calls != 1 || trunks.calls != 1 {
+		t.Errorf("local %d calls, trunks %d, want 1 each", local.calls, trunks.calls)
+	}
+	if _, err := s.Send(context.Background(), &carrier.Outbound{To: "+0"}); err == nil || !strings.Contains(err.Error(), "database down") {
+		t.Errorf("a failed lookup gave %v", err)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	write := func(text string) string {
+		p := filepath.Join(dir, "sip.conf")
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	owns := func(context.Context, string) (bool, error) { return false, nil }
+	if _, _, err := Open(write("[trunk a]\nhost = 127.0.0.1\n"), owns, newSink(), nil); err == nil || !strings.Contains(err.Error(), "needs listen") {
+		t.Errorf("no listen: %v", err)
+	}
+	if _, _, err := Open(write("[sip]\nlisten = 0.0.0.0:0\n"), owns, newSink(), nil); err == nil || !strings.Contains(err.Error(), "public-ip") {
+		t.Errorf("all addresses without public-ip: %v", err)
+	}
+	ua, f, err := Open(write("[sip]\nlisten = 127.0.0.1:0\nmax-inbound = 7\n[trunk a]\nhost = 127.0.0.1\nnumbers = +31205550100/10\n"), owns, newSink(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ua.Close()
+	if ua.cfg.MaxInbound != 7 || len(f.Trunks) != 1 || f.Trunks[0].Numbers[0].Count != 10 {
+		t.Errorf("opened with %+v from %+v", ua.cfg, f)
 	}
 }
