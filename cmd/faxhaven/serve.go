@@ -41,6 +41,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.SMTPRelayHost == "" {
 		fmt.Fprintln(stdout, "Outgoing email stays in the local outbox (no --smtp-relay-host); administrators read it in the staff console.")
 	}
+	// Email (issue 6): where mail to fax goes, and the DKIM records to publish.
+	if cfg.SMTPListen != "" {
+		fmt.Fprintf(stdout, "Email to fax: mail to <number>@%s reaches the SMTP server on %s.\n", cfg.FaxDomain, cfg.SMTPListen)
+	}
+	if cfg.DKIM {
+		recs, err := svc.DKIMRecords(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "Outbound mail is DKIM-signed; publish these DNS records:")
+		for _, r := range recs {
+			fmt.Fprintln(stdout, "  "+r)
+		}
+	}
 	return svc.Run(ctx, nil)
 }
 

@@ -50,6 +50,15 @@ type Config struct {
 	SMTPRelayPassword string
 	SMTPHelo          string
 
+	// Email to fax (the inbound SMTP server) and outbound signing.
+	SMTPListen       string // inbound SMTP address; "" turns email to fax off
+	SMTPHostname     string // name the inbound server greets with
+	SMTPTLSCert      string // STARTTLS certificate of the inbound server
+	SMTPTLSKey       string
+	SMTPMaxMessageMB int
+	EmailFaxPerHour  int // messages to fax per account per hour (J1)
+	DKIM             bool
+
 	SendAttempts     int
 	SendRetryBackoff time.Duration
 	RescueAfter      time.Duration
@@ -103,6 +112,14 @@ var settings = []setting{
 	str("smtp-relay-user", "", "SMTP relay user name", func(c *Config) *string { return &c.SMTPRelayUser }),
 	str("smtp-relay-password", "", "SMTP relay password", func(c *Config) *string { return &c.SMTPRelayPassword }),
 	str("smtp-helo", "localhost", "host name announced to the SMTP relay", func(c *Config) *string { return &c.SMTPHelo }),
+	// Email to fax: the inbound SMTP server, and DKIM for outbound mail.
+	str("smtp-listen", "127.0.0.1:2525", "address of the inbound SMTP server for email to fax (port 25 in production); empty turns it off", func(c *Config) *string { return &c.SMTPListen }),
+	str("smtp-hostname", "localhost", "host name the inbound SMTP server greets with (the MX host of the fax domains)", func(c *Config) *string { return &c.SMTPHostname }),
+	str("smtp-tls-cert", "", "certificate file for STARTTLS on the inbound SMTP server; with --smtp-tls-key", func(c *Config) *string { return &c.SMTPTLSCert }),
+	str("smtp-tls-key", "", "private key file for STARTTLS on the inbound SMTP server", func(c *Config) *string { return &c.SMTPTLSKey }),
+	integer("smtp-max-message-mb", 50, "largest email accepted for faxing, in megabytes; larger ones get 552", func(c *Config) *int { return &c.SMTPMaxMessageMB }),
+	integer("email-fax-per-hour", 60, "messages one account may send to fax per hour; more are asked to retry later", func(c *Config) *int { return &c.EmailFaxPerHour }),
+	boolean("dkim", true, "DKIM-sign outbound mail with a key per brand mail domain (publish the DNS record the log shows at start)", func(c *Config) *bool { return &c.DKIM }),
 	integer("send-attempts", 3, "how often a failed fax is tried before it is given up", func(c *Config) *int { return &c.SendAttempts }),
 	duration("send-retry-backoff", 2*time.Minute, "wait before the first retry of a failed fax; doubles each time", func(c *Config) *time.Duration { return &c.SendRetryBackoff }),
 	duration("rescue-after", 30*time.Minute, "a job whose node died is taken up again after this long; every job (a fax call, a mail with a large PDF) must fit in two thirds of it", func(c *Config) *time.Duration { return &c.RescueAfter }),
@@ -254,6 +271,12 @@ func (c *Config) validate() error {
 	}
 	if c.MaxUploadMB <= 0 {
 		errs = append(errs, errors.New("--max-upload-mb must be positive"))
+	}
+	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
+		errs = append(errs, errors.New("--smtp-tls-cert and --smtp-tls-key go together"))
+	}
+	if c.SMTPMaxMessageMB <= 0 {
+		errs = append(errs, errors.New("--smtp-max-message-mb must be positive"))
 	}
 	if c.SendAttempts <= 0 {
 		errs = append(errs, errors.New("--send-attempts must be at least 1"))

@@ -136,7 +136,7 @@ type Service struct {
 
 // Sealer encrypts values with an account's key (keys.Keyring).
 type Sealer interface {
-	SealTx(ctx context.Context, tx *sql.Tx, accountID int64, plaintext, aad []byte) ([]byte, error)
+	SealTx(ctx context.Context, q store.Querier, accountID int64, plaintext, aad []byte) ([]byte, error)
 	Open(ctx context.Context, accountID int64, sealed, aad []byte) ([]byte, error)
 }
 

@@ -111,6 +111,9 @@ func (p *parser) walk(e *message.Entity, depth int, inRelated bool) error {
 				break
 			}
 			if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
+				if errors.Is(err, io.ErrUnexpectedEOF) || strings.HasSuffix(err.Error(), "EOF") {
+					return fmt.Errorf("%w: the %s part ends before its closing boundary %q", ErrMalformed, mt, params["boundary"])
+				}
 				return fmt.Errorf("%w: %s part %d: %v", ErrMalformed, mt, n+1, err)
 			}
 			n++

@@ -33,6 +33,9 @@ func newMail(s *Service) (*Mail, error) {
 		cfg.Relay = mailout.RelayConfig{Host: c.SMTPRelayHost, Port: c.SMTPRelayPort, TLS: tls,
 			Username: c.SMTPRelayUser, Password: c.SMTPRelayPassword, HeloName: c.SMTPHelo}
 	}
+	if s.Config.DKIM { // email (issue 6): sign with the brand's key
+		cfg.DKIM = s.DKIM.Key
+	}
 	o, err := mailout.New(s.DB, s.Keys, s.Queue, cfg)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"crypto/tls"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -28,6 +30,8 @@ import (
 	"github.com/faxhaven/faxhaven/internal/faxes"
 	"github.com/faxhaven/faxhaven/internal/jobs"
 	"github.com/faxhaven/faxhaven/internal/keys"
+	mailout "github.com/faxhaven/faxhaven/internal/mail"
+	"github.com/faxhaven/faxhaven/internal/mailin"
 	"github.com/faxhaven/faxhaven/internal/numbers"
 	"github.com/faxhaven/faxhaven/internal/staff"
 	"github.com/faxhaven/faxhaven/internal/store"
@@ -51,6 +55,8 @@ type Service struct {
 	Staff    *staff.Service
 	Faxes    *faxes.Service
 	Web      *web.Server
+	MailIn   *mailin.Server    // email to fax (issue 6)
+	DKIM     *mailout.DKIMKeys // signing keys of outbound mail (issue 6)
 
 	defaultBrand *brands.Brand
 }
@@ -117,6 +123,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 	}); err != nil {
 		return nil, err
 	}
+	s.DKIM = &mailout.DKIMKeys{} // email (issue 6): used by newMail when cfg.DKIM
 	if s.Mail, err = newMail(s); err != nil {
 		return nil, err
 	}
@@ -135,6 +142,15 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 	}
 	s.Faxes.Carrier = &carrier.Loopback{Owns: s.ownsLoopback, Sink: s.Faxes, Clock: s.Clock}
 	if err := jobs.Register(s.Queue, river.Worker[faxes.SendJob](&faxes.SendWorker{Service: s.Faxes})); err != nil {
+		return nil, err
+	}
+	// Email to fax (issue 6): accepted messages are sealed with the
+	// account's key and turned into faxes by their own job.
+	s.Faxes.Sealer, s.Faxes.EmailRateLimit = s.Keys, cfg.EmailFaxPerHour
+	if err := jobs.Register(s.Queue, river.Worker[faxes.EmailFaxJob](&faxes.EmailFaxWorker{Service: s.Faxes})); err != nil {
+		return nil, err
+	}
+	if s.MailIn, err = newMailIn(s); err != nil {
 		return nil, err
 	}
 
@@ -213,6 +229,16 @@ func (s *Service) Run(ctx context.Context, ln net.Listener) error {
 		}
 		errc <- err
 	}()
+	// Email to fax (issue 6). A port that is taken turns it off with a
+	// warning rather than stopping the portal.
+	if s.Config.SMTPListen != "" {
+		if sl, err := net.Listen("tcp", s.Config.SMTPListen); err != nil {
+			s.Logger.Warn("email to fax is off: the SMTP port could not be opened; set --smtp-listen", "err", err)
+		} else {
+			go s.MailIn.Serve(sl)
+			defer s.MailIn.Shutdown(context.WithoutCancel(ctx))
+		}
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -258,4 +284,41 @@ func (q queue) InsertTx(ctx context.Context, tx *sql.Tx, args faxes.JobArgs) err
 	}
 	_, err := q.q.InsertTx(ctx, tx, a, nil)
 	return err
+}
+
+// newMailIn builds the inbound SMTP server of email to fax (issue 6).
+func newMailIn(s *Service) (*mailin.Server, error) {
+	cfg := mailin.Config{Hostname: s.Config.SMTPHostname, MaxMessageBytes: int64(s.Config.SMTPMaxMessageMB) << 20, Logger: s.Logger}
+	if s.Config.SMTPTLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(s.Config.SMTPTLSCert, s.Config.SMTPTLSKey)
+		if err != nil {
+			return nil, fmt.Errorf("--smtp-tls-cert: %w", err)
+		}
+		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	return mailin.NewServer(cfg, mailin.BrandDomains{Brands: s.Brands}, s.Faxes, mailin.FailingRecipients{Faxes: s.Faxes}), nil
+}
+
+// DKIMRecords returns, per brand, the DNS TXT record that publishes the
+// key its mail is signed with, as "name TXT value" (issue 6).
+func (s *Service) DKIMRecords(ctx context.Context) ([]string, error) {
+	list, err := s.Brands.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, b := range list {
+		_, domain, _ := strings.Cut(b.MailFrom, "@")
+		domain = strings.TrimSuffix(domain, ">")
+		k, err := s.DKIM.Key(ctx, s.DB, domain)
+		if err != nil {
+			return nil, err
+		}
+		name, value, err := k.DNSRecord()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, name+" TXT \""+value+"\"")
+	}
+	return out, nil
 }
