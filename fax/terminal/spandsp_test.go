@@ -196,9 +196,14 @@ func runSpanDSP(t *testing.T, c spandspCall) {
 	if !pr.OK() {
 		t.Fatalf("spandsp side: code %d %s", pr.Code, pr.Text)
 	}
-	if pr.BitRate != c.rate {
+	// Loss may make either end retrain lower (RTN, CTC); a clean line not.
+	if pr.BitRate != c.rate && (c.loss == 0 || pr.BitRate > c.rate) {
 		t.Errorf("spandsp reports %d bit/s, want %d", pr.BitRate, c.rate)
 	}
+	// Without ECM, loss beyond what redundancy repairs damages rows, and
+	// a receiver may keep such a page (RTP): only ECM promises the exact
+	// image then.
+	exact := c.ecm || c.loss == 0
 	if pr.ECM != c.ecm {
 		t.Errorf("spandsp reports ECM %v, want %v", pr.ECM, c.ecm)
 	}
@@ -210,7 +215,9 @@ func runSpanDSP(t *testing.T, c spandspCall) {
 			t.Fatalf("spandsp received %d pages, go had %d confirmed; want %d", pr.PagesRx, gr.Confirmed(), c.pages)
 		}
 		got := readTIFFPages(t, file)
-		comparePages(t, goPages, got)
+		if exact {
+			comparePages(t, goPages, got)
+		}
 		if pr.RemoteID != "GO TERMINAL" || gr.RemoteID != "SPANDSP PEER" {
 			t.Errorf("identities: spandsp saw %q, go saw %q", pr.RemoteID, gr.RemoteID)
 		}
@@ -219,14 +226,21 @@ func runSpanDSP(t *testing.T, c spandspCall) {
 	if pr.PagesTx != c.pages {
 		t.Fatalf("spandsp sent %d pages, want %d", pr.PagesTx, c.pages)
 	}
-	var got []*page.Page
-	for _, p := range received {
+	if len(received) != len(goPages) {
+		t.Fatalf("%d pages arrived, %d sent", len(received), len(goPages))
+	}
+	for i, p := range received {
 		if p.Encoding != c.enc {
 			t.Errorf("page %d arrived in %v, want %v", p.Number, p.Encoding, c.enc)
 		}
-		got = append(got, p.Page)
+		if p.BadRows > 0 && exact {
+			t.Errorf("page %d: %d bad rows", p.Number, p.BadRows)
+		}
+		if p.BadRows == 0 && !p.Page.Equal(goPages[i]) {
+			t.Errorf("page %d: %dx%d arrived differs from %dx%d sent, with no row reported bad",
+				i+1, p.Page.Width, p.Page.Height, goPages[i].Width, goPages[i].Height)
+		}
 	}
-	comparePages(t, goPages, got)
 }
 
 func comparePages(t *testing.T, want, got []*page.Page) {
@@ -243,9 +257,12 @@ func comparePages(t *testing.T, want, got []*page.Page) {
 
 // TestSpanDSPInterop runs our T.30 over T.38 against SpanDSP in both
 // directions: every rate and encoding with and without ECM on one page, and
-// three pages through packet loss with redundancy.
+// three pages through packet loss with redundancy. With
+// FAXHAVEN_T38_FULL_MATRIX=1 it runs the whole product instead: direction
+// x ECM x rate x encoding x one or three pages x 0, 1 or 5 % loss.
 func TestSpanDSPInterop(t *testing.T) {
 	spandsp.Peer(t)
+	full := os.Getenv("FAXHAVEN_T38_FULL_MATRIX") == "1"
 	var calls []spandspCall
 	for _, goSends := range []bool{true, false} {
 		for _, ecm := range []bool{true, false} {
@@ -254,11 +271,21 @@ func TestSpanDSPInterop(t *testing.T) {
 					if enc == t30.MMR && !ecm {
 						continue
 					}
-					calls = append(calls, spandspCall{goSends, ecm, rate, enc, 1, 0})
+					if !full {
+						calls = append(calls, spandspCall{goSends, ecm, rate, enc, 1, 0})
+						continue
+					}
+					for _, pages := range []int{1, 3} {
+						for _, loss := range []float64{0, 0.01, 0.05} {
+							calls = append(calls, spandspCall{goSends, ecm, rate, enc, pages, loss})
+						}
+					}
 				}
 			}
-			for _, loss := range []float64{0, 0.01, 0.05} {
-				calls = append(calls, spandspCall{goSends, ecm, 14400, t30.MR, 3, loss})
+			if !full {
+				for _, loss := range []float64{0, 0.01, 0.05} {
+					calls = append(calls, spandspCall{goSends, ecm, 14400, t30.MR, 3, loss})
+				}
 			}
 		}
 	}
