@@ -15,6 +15,9 @@ import (
 const (
 	T1 = 35 * time.Second // waiting to meet a fax machine in phase B
 	T2 = 6 * time.Second  // waiting for a command
+	// T3 is how long an operator has to answer a procedure interrupt
+	// (PIP/PIN). Faxhaven never asks for one, so no Session waits on it.
+	T3 = 10 * time.Second
 	T4 = 3 * time.Second  // waiting for a response to a command
 	T5 = 60 * time.Second // ECM: waiting for the receiver to become ready
 )
