@@ -324,6 +324,71 @@ func TestPortalInChromium(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)))
 		login(b, newPassword, false)
 
+		// Send a fax from the web, here to the account's own number: the
+		// loopback carrier calls it like any other fax machine would.
+		letter := filepath.Join(t.TempDir(), "letter.txt")
+		if err := os.WriteFile(letter, []byte("Dear Emma,\n\nThis page crossed T.30 and T.38 to reach you.\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b.do(chromedp.Click(chromedp.CSS(`nav a[href="/faxes/new"]`)), chromedp.WaitVisible(chromedp.CSS("#to")),
+			fill(map[string]string{"to": "020 12"}),
+			chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{letter}),
+			chromedp.Click(chromedp.CSS("#send")),
+			chromedp.WaitVisible(chromedp.CSS("#to-err")))
+		if e := b.text("#to-err"); !strings.Contains(e, "country code") {
+			t.Errorf("a wrong number says %q", e)
+		}
+		b.screenshot("send-wrong-number")
+		b.do(fill(map[string]string{"to": number}),
+			chromedp.SendKeys(chromedp.CSS("#note"), "Two pages: this cover and the letter."),
+			chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{letter}),
+			chromedp.Click(chromedp.CSS("#send")),
+			chromedp.WaitVisible(chromedp.CSS("#fax-status")))
+		// The status moves on while the page stays: a marker set now must
+		// survive until the fax is delivered.
+		run(b, chromedp.Evaluate[chromedp.Void]("window.stillHere = true"))
+		run(b, chromedp.Poll[chromedp.Void](`document.getElementById("fax-status").textContent === "Delivered"`,
+			chromedp.WithPollingTimeout(30*time.Second)))
+		if !run(b, chromedp.Evaluate[bool]("window.stillHere === true")) {
+			t.Error("the fax page reloaded to show the new status")
+		}
+		if pages := b.text("#fax-pages"); pages != "2" {
+			t.Errorf("the sent fax has %s pages, want 2", pages)
+		}
+		b.screenshot("fax-sent")
+
+		// It arrives in the inbox, opens as a PDF, downloads, and deletes.
+		b.do(chromedp.Click(chromedp.CSS(`nav a[href="/faxes"]`)), chromedp.WaitVisible(chromedp.CSS("#fax-list tbody tr[data-fax]")))
+		if row := b.text("#fax-list tbody tr"); !strings.Contains(row, number) || !strings.Contains(row, "Received") {
+			t.Errorf("inbox row %q", row)
+		}
+		b.screenshot("inbox")
+		b.do(chromedp.Click(chromedp.CSS(`#fax-list tbody tr a[href^="/faxes/"]`)), chromedp.WaitVisible(chromedp.CSS("#fax-open")))
+		pdfType := run(b, chromedp.Evaluate[string](
+			`fetch(document.getElementById("fax-open").href).then(r => r.headers.get("content-type") + " " + r.headers.get("content-disposition").split(";")[0])`,
+			chromedp.EvalAwaitPromise))
+		if pdfType != "application/pdf inline" {
+			t.Errorf("Open PDF answers %q", pdfType)
+		}
+		magic := run(b, chromedp.Evaluate[string](
+			`fetch(document.getElementById("fax-download").href).then(r => r.arrayBuffer()).then(b => String.fromCharCode(...new Uint8Array(b.slice(0, 5))))`,
+			chromedp.EvalAwaitPromise))
+		if magic != "%PDF-" {
+			t.Errorf("the downloaded fax starts with %q", magic)
+		}
+		faxMail := p.mail(t, email, "Fax from")
+		if !strings.Contains(faxMail.Text, number) {
+			t.Errorf("fax-to-email text does not name the sender:\n%s", faxMail.Text)
+		}
+		b.do(chromedp.Click(chromedp.CSS("#fax-delete")), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		if f := b.text(".flash"); !strings.Contains(f, "deleted") {
+			t.Errorf("after deleting the page says %q", f)
+		}
+		if rows := run(b, chromedp.Evaluate[int](`document.querySelectorAll("#fax-list tbody tr[data-fax]").length`)); rows != 0 {
+			t.Errorf("the inbox still lists %d faxes after the delete", rows)
+		}
+		b.do(chromedp.Navigate(p.URL+"/account"), chromedp.WaitVisible(chromedp.CSS("#account-number")))
+
 		// Dutch, at phone width.
 		b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
 			chromedp.Click(chromedp.CSS(`button[name="lang"][value="nl"]`)),
