@@ -130,6 +130,7 @@ type Session struct {
 	tries     int // attempts at the current page (non-ECM RTN)
 	pageData  []byte
 	needTrain bool // DCS and TCF are due before the next page
+	afterRTN  bool // the DCS under way retrains after an RTN
 	ecm       ecmTx
 
 	// receiving
@@ -445,6 +446,11 @@ func (s *Session) awaitResponse() {
 // third try.
 func (s *Session) repeatCommand() {
 	if s.cmdTries >= maxTries {
+		if s.afterRTN && s.cmdName == DCS {
+			s.res.Pages = append(s.res.Pages, s.pageResult(false, 0))
+			s.failDCN(ReasonPageNotConfirmed, RTN, fmt.Sprintf("page %d was refused (RTN) and the receiver did not answer the retraining", s.pageIdx+1))
+			return
+		}
 		s.failDCN(ReasonNoResponse, s.cmdName, fmt.Sprintf("no response to %v after %d tries", s.cmdName, maxTries))
 		return
 	}
@@ -827,6 +833,7 @@ func (s *Session) trainingResponse(b []Frame) {
 	switch last.FCF {
 	case CFR:
 		s.needTrain = false
+		s.afterRTN = false
 		s.sendImage()
 	case FTT:
 		if s.modIdx+1 >= len(s.mods) {
@@ -919,6 +926,10 @@ func (s *Session) postPageResponse(cmd FCF, b []Frame) {
 			s.awaitDISAgain()
 			return
 		}
+		// Some receivers (SpanDSP's among them) accept only DCN after
+		// RTN to EOP; if the retraining then goes unanswered, the
+		// refused page is the reason to report.
+		s.afterRTN = true
 		s.sendPage()
 	case DIS:
 		if cmd == EOM {

@@ -780,3 +780,25 @@ func TestPPSCountAfterRetransmission(t *testing.T) {
 		t.Fatalf("only %d PPS: no retransmission happened", ppsSeen)
 	}
 }
+
+// TestRTNThenSilence: the receiver refuses the last page and then ignores
+// the retraining (as SpanDSP's receiver does). The sender must name the
+// refused page, not a vague lack of response.
+func TestRTNThenSilence(t *testing.T) {
+	rtnSeen := false
+	fault := func(from string, at time.Duration, ev *Event) bool {
+		if from == "b" && ev.Kind == EventFrame {
+			if f, err := ParseFrame(ev.Data); err == nil && f.FCF == MCF && !rtnSeen {
+				rtnSeen = true
+				ev.Data = Frame{FCF: RTN, Final: true}.Marshal()
+				return true
+			}
+		}
+		// After the RTN nothing the sender says reaches the receiver.
+		return !(rtnSeen && from == "a")
+	}
+	run := runCall(t, Config{Role: Calling, Pages: testPages(t, 1, page.Fine), DisableECM: true}, Config{Role: Answering}, fault)
+	if run.resA.Reason != ReasonPageNotConfirmed || run.resA.Page != 1 {
+		t.Fatalf("sender: %v page %d (%v), want page 1 not confirmed", run.resA.Reason, run.resA.Page, run.resA.Err())
+	}
+}
