@@ -163,10 +163,17 @@ func (s *Service) AcceptEmail(ctx context.Context, in *EmailIn) error {
 	}
 
 	country := countryOfLang(acct.lang)
+	var nums []string
 	for _, n := range in.Numbers {
+		// An address holds an E.164 number with or without its +; a
+		// number that starts with 0 is in the account's national format.
+		if !strings.HasPrefix(n, "+") && !strings.HasPrefix(n, "0") {
+			n = "+" + n
+		}
 		if _, err := numbers.Parse(n, country); err != nil {
 			return &Error{Code: "email.err.number", Msg: fmt.Sprintf("the fax number %q is not valid: %v", n, err), Args: []any{n}}
 		}
+		nums = append(nums, n)
 	}
 	note := ""
 	switch settings.BodyNote {
@@ -194,7 +201,7 @@ func (s *Service) AcceptEmail(ctx context.Context, in *EmailIn) error {
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(emailPayload{
-		Numbers: in.Numbers, Subject: subject, Note: note, Cover: subject != "" || note != "", Files: in.Files,
+		Numbers: nums, Subject: subject, Note: note, Cover: subject != "" || note != "", Files: in.Files,
 	}); err != nil {
 		return fmt.Errorf("faxes: email: %w", err)
 	}
