@@ -794,8 +794,9 @@ func TestRTNThenSilence(t *testing.T) {
 				return true
 			}
 		}
-		// After the RTN nothing the sender says reaches the receiver.
-		return !(rtnSeen && from == "a")
+		// After the RTN nothing the sender says reaches the receiver,
+		// and the receiver stays on the line.
+		return !(rtnSeen && (from == "a" || ev.Kind == EventHangup))
 	}
 	run := runCall(t, Config{Role: Calling, Pages: testPages(t, 1, page.Fine), DisableECM: true}, Config{Role: Answering}, fault)
 	if run.resA.Reason != ReasonPageNotConfirmed || run.resA.Page != 1 {
