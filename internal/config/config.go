@@ -63,6 +63,8 @@ type Config struct {
 	SendRetryBackoff time.Duration
 	RescueAfter      time.Duration
 	ShutdownTimeout  time.Duration
+
+	SIPConfig string // SIP settings and trunks file (internal/sip); empty: no SIP
 }
 
 // setting describes one configuration entry.
@@ -124,6 +126,7 @@ var settings = []setting{
 	duration("send-retry-backoff", 2*time.Minute, "wait before the first retry of a failed fax; doubles each time", func(c *Config) *time.Duration { return &c.SendRetryBackoff }),
 	duration("rescue-after", 30*time.Minute, "a job whose node died is taken up again after this long; every job (a fax call, a mail with a large PDF) must fit in two thirds of it", func(c *Config) *time.Duration { return &c.RescueAfter }),
 	duration("shutdown-timeout", 30*time.Second, "how long a stopping node waits for running work", func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
+	str("sip-config", "", "file of SIP settings and trunks for faxing to and from the telephone network (see docs/sip.md); empty: no SIP", func(c *Config) *string { return &c.SIPConfig }),
 }
 
 // EnvName returns the environment variable of a setting.
@@ -280,6 +283,10 @@ func (c *Config) validate() error {
 	}
 	if c.SendAttempts <= 0 {
 		errs = append(errs, errors.New("--send-attempts must be at least 1"))
+	}
+	if c.SIPConfig != "" && c.RescueAfter < 5*time.Minute {
+		// Jobs are cut off at two thirds of rescue-after; a fax call lasts minutes.
+		errs = append(errs, fmt.Errorf("--rescue-after %v is too short with --sip-config: a fax call over SIP takes minutes; set it to 10m or more", c.RescueAfter))
 	}
 	if !strings.HasPrefix(c.DemoNumbers, "+") {
 		errs = append(errs, fmt.Errorf("--demo-numbers %q must be an E.164 prefix starting with +", c.DemoNumbers))

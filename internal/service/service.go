@@ -33,6 +33,7 @@ import (
 	mailout "github.com/faxhaven/faxhaven/internal/mail"
 	"github.com/faxhaven/faxhaven/internal/mailin"
 	"github.com/faxhaven/faxhaven/internal/numbers"
+	"github.com/faxhaven/faxhaven/internal/sip"
 	"github.com/faxhaven/faxhaven/internal/staff"
 	"github.com/faxhaven/faxhaven/internal/store"
 	"github.com/faxhaven/faxhaven/internal/web"
@@ -55,6 +56,7 @@ type Service struct {
 	Staff    *staff.Service
 	Faxes    *faxes.Service
 	Web      *web.Server
+	SIP      *sip.UA           // SIP trunks; nil without sip-config
 	MailIn   *mailin.Server    // email to fax (issue 6)
 	DKIM     *mailout.DKIMKeys // signing keys of outbound mail (issue 6)
 
@@ -141,6 +143,26 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 		MaxUpload: int64(cfg.MaxUploadMB) << 20, MaxPages: cfg.MaxPages, SendAttempts: cfg.SendAttempts,
 	}
 	s.Faxes.Carrier = &carrier.Loopback{Owns: s.ownsLoopback, Sink: s.Faxes, Clock: s.Clock}
+	// SIP trunks (internal/sip, docs/sip.md), with sip-config: each trunk's
+	// number block joins the pool, calls to those numbers land in the
+	// inbox, and faxes to numbers the loopback does not route go out
+	// through the trunks.
+	if cfg.SIPConfig != "" {
+		ua, file, err := sip.Open(cfg.SIPConfig, s.ownsSIP, s.Faxes, logger)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range file.Trunks {
+			if t.Numbers.Count > 0 {
+				if err := s.Numbers.AddPool(ctx, s.defaultBrand.ID, t.Numbers.Prefix, t.Name, t.Numbers.Count); err != nil {
+					ua.Close()
+					return nil, err
+				}
+			}
+		}
+		s.SIP = ua
+		s.Faxes.Carrier = &sip.Split{Local: s.Faxes.Carrier, IsLocal: s.ownsLoopback, Trunks: ua}
+	}
 	if err := jobs.Register(s.Queue, river.Worker[faxes.SendJob](&faxes.SendWorker{Service: s.Faxes})); err != nil {
 		return nil, err
 	}
@@ -193,6 +215,18 @@ func (s *Service) ownsLoopback(ctx context.Context, e164 string) (bool, error) {
 	return n.Carrier == "loopback" && n.AccountID != 0, nil
 }
 
+// ownsSIP reports whether a number a trunk calls belongs to an account.
+func (s *Service) ownsSIP(ctx context.Context, e164 string) (bool, error) {
+	n, err := s.Numbers.Lookup(ctx, e164)
+	if errors.Is(err, numbers.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return n.Carrier != "loopback" && n.AccountID != 0, nil
+}
+
 // Run starts the job queue and the portal and serves until ctx ends; then
 // it stops taking requests and gives running work the shutdown timeout to
 // finish. The listener, if given, is used instead of Config.Listen.
@@ -205,6 +239,10 @@ func (s *Service) Run(ctx context.Context, ln net.Listener) error {
 	}
 	if err := s.Queue.Start(ctx); err != nil {
 		return err
+	}
+	if s.SIP != nil {
+		s.SIP.Start(ctx)
+		defer s.SIP.Close()
 	}
 	// Compile (or load from the cache) the PDF renderer now, so the first
 	// PDF a user sends is not the one that waits for it.

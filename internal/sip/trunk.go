@@ -2,6 +2,7 @@ package sip
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -41,8 +42,9 @@ type Trunk struct {
 	// AudioFirst offers audio in the first INVITE and switches to T.38 by
 	// re-INVITE, for trunks that refuse an INVITE offering only T.38.
 	AudioFirst bool
-	// Numbers are the blocks of numbers the trunk brings to the service.
-	Numbers []Pool
+	// Numbers is the block of numbers the trunk brings to the service;
+	// Count 0 means none.
+	Numbers Pool
 }
 
 func (t *Trunk) hostPort() string {
@@ -89,8 +91,10 @@ type File struct {
 	Trunks                    []Trunk
 }
 
-// Pool is a block of Count numbers from Prefix (Prefix followed by 0 to
-// Count-1, zero-padded) that a trunk routes to the service.
+// Pool is a block of Count numbers that a trunk routes to the service:
+// Prefix followed by 0 to Count-1, zero-padded to at least four digits
+// (prefix "+3120555", count 1000 gives +31205550000 to +31205550999), as
+// the service's number pools are made.
 type Pool struct {
 	Prefix string
 	Count  int
@@ -99,7 +103,7 @@ type Pool struct {
 // ParseFile reads a SIP configuration file. Trunk keys are host, domain,
 // username, password, register (true/false), expires (seconds), priority,
 // max-calls, calls-per-second, audio-first (true/false) and numbers
-// (PREFIX/COUNT, repeatable).
+// (PREFIX/COUNT).
 func ParseFile(r io.Reader) (*File, error) {
 	f := &File{}
 	var cur *Trunk
@@ -228,10 +232,14 @@ func (t *Trunk) set(key, val string) error {
 	case "numbers":
 		prefix, count, ok := strings.Cut(val, "/")
 		n, cerr := strconv.Atoi(count)
-		if _, pok := e164(prefix); !ok || cerr != nil || n <= 0 || !strings.HasPrefix(prefix, "+") || !pok {
-			return fmt.Errorf("numbers: %q: want PREFIX/COUNT, such as +31205550100/100", val)
+		width := max(4, len(strconv.Itoa(n-1)))
+		if _, pok := e164(prefix + strings.Repeat("0", width)); !ok || cerr != nil || n <= 0 || !strings.HasPrefix(prefix, "+") || !pok {
+			return fmt.Errorf("numbers: %q: want PREFIX/COUNT making E.164 numbers, such as +3120555/1000", val)
 		}
-		t.Numbers = append(t.Numbers, Pool{Prefix: prefix, Count: n})
+		if t.Numbers.Count > 0 {
+			return errors.New("numbers: one block per trunk")
+		}
+		t.Numbers = Pool{Prefix: prefix, Count: n}
 	default:
 		err = fmt.Errorf("unknown key %q (known: host, domain, username, password, register, expires, priority, max-calls, calls-per-second, audio-first, numbers)", key)
 	}

@@ -33,8 +33,7 @@ expires = 300
 priority = 1
 max-calls = 30
 calls-per-second = 5
-numbers = +31205550100/100
-numbers = +31205551000/10
+numbers = +3120555/1000
 
 [trunk backup]
 host = 192.0.2.7
@@ -51,7 +50,7 @@ priority = 2
 	ts := f.Trunks
 	want := []Trunk{
 		{Name: "main", Host: "sip.example.net:5070", Domain: "example.net", Username: "3120555", Password: "pa=ss", Register: true, Expires: 300 * time.Second, Priority: 1, MaxCalls: 30, CallsPerSecond: 5,
-			Numbers: []Pool{{"+31205550100", 100}, {"+31205551000", 10}}},
+			Numbers: Pool{"+3120555", 1000}},
 		{Name: "backup", Host: "192.0.2.7", AudioFirst: true, Priority: 2},
 	}
 	if len(ts) != len(want) {
@@ -72,6 +71,8 @@ priority = 2
 		{"[sip]\nlisten = :5060\nport = 5\n", "unknown key"},
 		{"[sip]\nmax-inbound = many\n", "whole number"},
 		{"[trunk a]\nhost = x\nnumbers = +3120\n", "PREFIX/COUNT"},
+		{"[trunk a]\nhost = x\nnumbers = +312055512345/10\n", "PREFIX/COUNT"},
+		{"[trunk a]\nhost = x\nnumbers = +3120555/10\nnumbers = +3120556/10\n", "one block"},
 		{"[trunk a]\nhost = x\nnumbers = 3120555/10\n", "PREFIX/COUNT"},
 		{"[trunk a]\nhost x\n", "key = value"},
 		{"[trunk a]\nhost = x\ncolour = blue\n", "unknown key"},
@@ -261,12 +262,12 @@ func TestOpen(t *testing.T) {
 	if _, _, err := Open(write("[sip]\nlisten = 0.0.0.0:0\n"), owns, newSink(), nil); err == nil || !strings.Contains(err.Error(), "public-ip") {
 		t.Errorf("all addresses without public-ip: %v", err)
 	}
-	ua, f, err := Open(write("[sip]\nlisten = 127.0.0.1:0\nmax-inbound = 7\n[trunk a]\nhost = 127.0.0.1\nnumbers = +31205550100/10\n"), owns, newSink(), nil)
+	ua, f, err := Open(write("[sip]\nlisten = 127.0.0.1:0\nmax-inbound = 7\n[trunk a]\nhost = 127.0.0.1\nnumbers = +3120555/10\n"), owns, newSink(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ua.Close()
-	if ua.cfg.MaxInbound != 7 || len(f.Trunks) != 1 || f.Trunks[0].Numbers[0].Count != 10 {
+	if ua.cfg.MaxInbound != 7 || len(f.Trunks) != 1 || f.Trunks[0].Numbers.Count != 10 {
 		t.Errorf("opened with %+v from %+v", ua.cfg, f)
 	}
 }
