@@ -205,11 +205,12 @@ func (s *Server) faxView(w http.ResponseWriter, r *http.Request) {
 
 // faxStatusJSON is what the status poll of the fax page returns.
 type faxStatusJSON struct {
-	Status string `json:"status"`
-	Label  string `json:"label"`
-	Final  bool   `json:"final"`
-	Pages  int    `json:"pages"`
-	Reason string `json:"reason,omitempty"`
+	Status   string `json:"status"`
+	Label    string `json:"label"`
+	Final    bool   `json:"final"`
+	Pages    int    `json:"pages"`
+	Attempts int    `json:"attempts"`
+	Reason   string `json:"reason,omitempty"`
 }
 
 func (s *Server) faxStatus(w http.ResponseWriter, r *http.Request) {
@@ -218,7 +219,7 @@ func (s *Server) faxStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := currentLang(r)
-	out := faxStatusJSON{Status: string(f.Status), Label: i18n.T(lang, "fax.status."+string(f.Status)), Final: f.Status.Final(), Pages: f.Pages}
+	out := faxStatusJSON{Status: string(f.Status), Label: i18n.T(lang, "fax.status."+string(f.Status)), Final: f.Status.Final(), Pages: f.Pages, Attempts: f.Attempts}
 	if f.ReasonCode != "" {
 		out.Reason = i18n.T(lang, "fax.reason."+f.ReasonCode)
 	}

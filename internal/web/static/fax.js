@@ -9,6 +9,7 @@
   var reasonRow = document.getElementById("fax-reason-row");
   var reason = document.getElementById("fax-reason");
   var pages = document.getElementById("fax-pages");
+  var attempts = document.getElementById("fax-attempts");
   var delay = 1000;
   function poll() {
     fetch("/faxes/" + id + "/status", { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -18,6 +19,7 @@
         status.textContent = s.label;
         status.className = "status status-" + s.status;
         pages.textContent = s.pages;
+        if (attempts) attempts.textContent = s.attempts;
         if (s.reason) { reason.textContent = s.reason; reasonRow.hidden = false; }
         if (!s.final) { delay = Math.min(delay * 1.5, 10000); setTimeout(poll, delay); }
         else { box.dataset.final = "true"; }
