@@ -1,0 +1,212 @@
+package mailin_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faxhaven/faxhaven/internal/mailin"
+)
+
+// TestForgedSenderGetsNoFax checks that mail in the name of a registered
+// address that does not pass DMARC makes no fax, sends nothing to the
+// (perhaps forged) sender, and tells the account owner.
+func TestForgedSenderGetsNoFax(t *testing.T) {
+	r := startRig(t, 0)
+	plain := mailin.Fixture(t, "gmail.eml", r.to())
+	signed := mailin.SignDKIM(t, plain, "example.org", mailin.TestKey)
+	altered := bytes.Replace(signed, []byte("Invoice 42"), []byte("Invoice 43"), 1)
+	other := mailin.SignDKIM(t, plain, "attacker.example", mailin.TestKey)
+	r.dns.Set("s1._domainkey.attacker.example", mailin.DKIMRecord(t, mailin.TestKey))
+	for _, tc := range []struct {
+		name string
+		raw  []byte
+	}{
+		{"unsigned, SPF fails", plain},
+		{"signature broken by a change", altered},
+		{"signed by a domain that does not align", other},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(r.mails("owner@example.com"))
+			err := r.send("alice@example.org", []string{r.to()}, tc.raw)
+			if code(err) != 550 || !strings.Contains(err.Error(), "5.7.1") {
+				t.Fatalf("reply %v, want 550 5.7.1", err)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for len(r.mails("owner@example.com")) == before && time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+			}
+			got := r.mails("owner@example.com")
+			if len(got) != before+1 || !strings.Contains(got[0].Subject, "was not faxed") {
+				t.Fatalf("the owner was not told (%d messages)", len(got)-before)
+			}
+		})
+	}
+	if n := len(r.mails("alice@example.org")); n != 0 {
+		t.Errorf("%d messages went to the forged sender", n)
+	}
+	if n := r.count("SELECT COUNT(*) FROM faxes"); n != 0 {
+		t.Errorf("%d faxes made from forged mail", n)
+	}
+	if n := r.count("SELECT COUNT(*) FROM email_inbound"); n != 0 {
+		t.Errorf("%d forged messages stored", n)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	r := startRig(t, 64<<10)
+	ok := func(raw []byte) []byte { return mailin.SignDKIM(t, raw, "example.org", mailin.TestKey) }
+	big := ok(append(mailin.Fixture(t, "plain.eml", r.to()), bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789\r\n"), 2000)...))
+	unknown := bytes.Replace(mailin.Fixture(t, "plain.eml", r.to()), []byte("From: alice@example.org"), []byte("From: mallory@example.org"), 1)
+	empty := ok([]byte("From: alice@example.org\r\nTo: " + r.to() + "\r\nSubject: nothing\r\n\r\n\r\n"))
+	tests := []struct {
+		name  string
+		to    []string
+		raw   []byte
+		code  int
+		words string
+	}{
+		{"oversized", []string{r.to()}, big, 552, "larger than"},
+		{"malformed MIME", []string{r.to()}, ok(mailin.Fixture(t, "malformed.eml", r.to())), 554, "closing boundary"},
+		{"unregistered sender", []string{r.to()}, ok(unknown), 550, "not registered"},
+		{"nothing to fax", []string{r.to()}, empty, 554, "no attachment and no text"},
+		{"not a number", []string{"alice@" + faxDomain}, nil, 550, "not a fax address"},
+		{"not our domain", []string{r.number + "@example.com"}, nil, 550, "no relaying"},
+		{"invalid number", []string{"+999123@" + faxDomain}, ok(mailin.Fixture(t, "plain.eml", "+999123@"+faxDomain)), 550, "not valid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := r.send("alice@example.org", tt.to, tt.raw)
+			if code(err) != tt.code || !strings.Contains(err.Error(), tt.words) {
+				t.Fatalf("reply %v, want %d saying %q", err, tt.code, tt.words)
+			}
+		})
+	}
+	// Nothing is half-queued.
+	if n := r.count("SELECT COUNT(*) FROM email_inbound"); n != 0 {
+		t.Errorf("%d refused messages stored", n)
+	}
+	if n := len(r.mails("alice@example.org")) + len(r.mails("mallory@example.org")); n != 0 {
+		t.Errorf("%d replies mailed for refused messages", n)
+	}
+}
+
+func TestPolicy_J1_EmailToFaxRateLimit(t *testing.T) {
+	r := startRig(t, 0, "--email-fax-per-hour", "2")
+	raw := mailin.SignDKIM(t, mailin.Fixture(t, "plain.eml", r.to()), "example.org", mailin.TestKey)
+	for i := 0; i < 2; i++ {
+		if err := r.send("alice@example.org", []string{r.to()}, raw); err != nil {
+			t.Fatalf("message %d refused: %v", i+1, err)
+		}
+	}
+	err := r.send("alice@example.org", []string{r.to()}, raw)
+	if code(err) != 451 || !strings.Contains(err.Error(), "4.7.1") {
+		t.Fatalf("third message in an hour: %v, want 451 4.7.1 (try later)", err)
+	}
+	if n := r.count("SELECT COUNT(*) FROM email_inbound"); n != 2 {
+		t.Errorf("%d messages stored, want 2", n)
+	}
+}
+
+func TestSubjectSecret(t *testing.T) {
+	r := startRig(t, 0)
+	token, err := r.svc.Faxes.SetEmailSettings(context.Background(), r.account, "auto", true, false)
+	if err != nil || token == "" {
+		t.Fatalf("token %q, %v", token, err)
+	}
+	without := mailin.SignDKIM(t, mailin.Fixture(t, "plain.eml", r.to()), "example.org", mailin.TestKey)
+	if err := r.send("alice@example.org", []string{r.to()}, without); code(err) != 550 {
+		t.Fatalf("without the secret: %v, want 550", err)
+	}
+	r.waitMail("owner@example.com", "was not faxed")
+	with := bytes.Replace(mailin.Fixture(t, "plain.eml", r.to()), []byte("Subject: note only"), []byte("Subject: note "+token+" only"), 1)
+	if err := r.send("alice@example.org", []string{r.to()}, mailin.SignDKIM(t, with, "example.org", mailin.TestKey)); err != nil {
+		t.Fatalf("with the secret: %v", err)
+	}
+	if n := r.count("SELECT COUNT(*) FROM email_inbound"); n != 1 {
+		t.Errorf("%d messages stored, want 1", n)
+	}
+}
+
+// TestAcceptedSurvivesRestart stops the service right after 250, before
+// the job ran, and checks that a new service on the same data makes the
+// fax.
+func TestAcceptedSurvivesRestart(t *testing.T) {
+	r := startRig(t, 0)
+	raw := mailin.SignDKIM(t, mailin.Fixture(t, "plain.eml", r.to()), "example.org", mailin.TestKey)
+	// The service stops at once after the 250; the job may or may not
+	// have run by then. Either way the fax must exist exactly once after
+	// the restart: nothing lost, nothing doubled.
+	if err := r.send("alice@example.org", []string{r.to()}, raw); err != nil {
+		t.Fatal(err)
+	}
+	r.stop()
+	r.start(0)
+	deadline := time.Now().Add(30 * time.Second)
+	for r.count("SELECT COUNT(*) FROM faxes WHERE direction = 'out'") == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := r.count("SELECT COUNT(*) FROM faxes WHERE direction = 'out'"); n != 1 {
+		t.Fatalf("%d faxes after the restart, want 1", n)
+	}
+}
+
+// TestBounceMarksRecipientFailing sends a delivery report to the bounce
+// address and checks that the fax-to-email recipient it names is marked
+// failing and no longer mailed.
+func TestBounceMarksRecipientFailing(t *testing.T) {
+	r := startRig(t, 0)
+	ctx := context.Background()
+	if err := r.svc.Faxes.SetRecipient(ctx, r.account, r.number, "gone@example.com", "pdf"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.svc.Faxes.SetRecipient(ctx, r.account, r.number, "office@example.com", "notice"); err != nil {
+		t.Fatal(err)
+	}
+	dsn, err := os.ReadFile("../mail/testdata/dsn-postfix.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.send("", []string{"bounces@" + faxDomain}, dsn); err != nil {
+		t.Fatalf("delivery report refused: %v", err)
+	}
+	list, err := r.svc.Faxes.Recipients(ctx, r.account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rc := range list {
+		failing := !rc.FailingSince.IsZero()
+		if failing != (rc.Address == "gone@example.com") {
+			t.Errorf("%s: failing %v (%q)", rc.Address, failing, rc.Reason)
+		}
+		if failing && !strings.Contains(rc.Reason, "5.1.1") {
+			t.Errorf("reason %q does not carry the report's status", rc.Reason)
+		}
+	}
+	// A fax to the number now goes to the working address only, as a
+	// notice without content.
+	raw := mailin.SignDKIM(t, mailin.Fixture(t, "plain.eml", r.to()), "example.org", mailin.TestKey)
+	if err := r.send("alice@example.org", []string{r.to()}, raw); err != nil {
+		t.Fatal(err)
+	}
+	m := r.waitMail("office@example.com", "Fax from")
+	if strings.Contains(string(m.Raw), "application/pdf") {
+		t.Error("a notice-only recipient got the fax's content")
+	}
+	if n := len(r.mails("gone@example.com")); n != 0 {
+		t.Errorf("%d messages to the failing address", n)
+	}
+	// Saving the address again clears the mark.
+	if err := r.svc.Faxes.SetRecipient(ctx, r.account, r.number, "gone@example.com", "tiff"); err != nil {
+		t.Fatal(err)
+	}
+	list, _ = r.svc.Faxes.Recipients(ctx, r.account)
+	for _, rc := range list {
+		if !rc.FailingSince.IsZero() {
+			t.Errorf("%s still failing after it was saved again", rc.Address)
+		}
+	}
+}
