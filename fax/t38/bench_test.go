@@ -4,7 +4,7 @@ import (
 	"math/rand"
 	"testing"
 
-	"github.com/faxhaven/faxhaven/fax/internal/spandsp"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 )
 
 func benchIFP() IFP {

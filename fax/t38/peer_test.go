@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/faxhaven/faxhaven/fax/internal/spandsp"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 )
 
 // relayLeg carries one direction of a call between two SpanDSP peers over

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxhaven/faxhaven/fax/internal/spandsp"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 )
 
 // reverse converts HDLC octets between T.38's wire order (first bit on

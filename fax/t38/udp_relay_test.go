@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxhaven/faxhaven/fax/internal/spandsp"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 )
 
 // udpRelayLeg reads UDPTL framed by a SpanDSP peer, drops some datagrams,

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxhaven/faxhaven/fax/internal/spandsp"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 	"github.com/faxhaven/faxhaven/fax/page"
 	"github.com/faxhaven/faxhaven/fax/t30"
 	"github.com/faxhaven/faxhaven/fax/tiff"

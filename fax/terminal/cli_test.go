@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxhaven/faxhaven/fax/internal/spandsp"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 )
 
 // These tests run the "faxhaven t38" command, built from cmd/faxhaven,

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxhaven/faxhaven/fax/internal/spandsp"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 	"github.com/faxhaven/faxhaven/fax/t38"
 )
 
