@@ -36,6 +36,7 @@ type call struct {
 	t38        *sdp.T38     // the agreed T.38 parameters, once agreed
 	remote     string       // far end's UDPTL address
 	reinviting bool         // a re-INVITE of ours is pending (glare)
+	reinvited  chan struct{} // closed when that re-INVITE has its final response
 	// The far end's last description, to tell a refresh from a change.
 	remoteSess, remoteVersion uint64
 	// Session timer (RFC 4028): the interval, whether this end refreshes,
@@ -193,13 +194,26 @@ func (c *call) write(req *sip.Request) error {
 	return c.ss.WriteRequest(req)
 }
 
+// glareGrace is how long a re-INVITE from the far end waits for a final
+// response to ours that may already have arrived before it is refused
+// with 491.
+const glareGrace = 100 * time.Millisecond
+
+// errSuperseded ends a re-INVITE that the far end's own re-INVITE made
+// needless while ours waited after a 491.
+var errSuperseded = errors.New("sip: the far end's re-INVITE did what ours was for")
+
 // reinvite sends our description body in a re-INVITE and returns the final
 // response. A 491 (glare: both ends re-INVITEd at once) is retried after
-// the wait RFC 3261 section 14.1 gives. A 2xx is acknowledged.
-func (c *call) reinvite(ctx context.Context, body func() *sdp.Session) (*sip.Response, *sdp.Session, error) {
+// the wait RFC 3261 section 14.1 gives, unless done reports that the far
+// end's request has made ours needless meanwhile. A 2xx is acknowledged.
+func (c *call) reinvite(ctx context.Context, body func() *sdp.Session, done func() bool) (*sip.Response, *sdp.Session, error) {
 	for attempt := 0; ; attempt++ {
+		if attempt > 0 && done != nil && done() {
+			return nil, nil, errSuperseded
+		}
 		c.mu.Lock()
-		c.reinviting = true
+		c.reinviting, c.reinvited = true, make(chan struct{})
 		offer := body()
 		c.mu.Unlock()
 		req := sip.NewRequest(sip.INVITE, c.remoteTarget())
@@ -209,6 +223,7 @@ func (c *call) reinvite(ctx context.Context, body func() *sdp.Session) (*sip.Res
 		res, err := c.do(ctx, req)
 		c.mu.Lock()
 		c.reinviting = false
+		close(c.reinvited)
 		c.mu.Unlock()
 		if err != nil {
 			return nil, nil, fmt.Errorf("sip: re-INVITE: %w", err)
@@ -235,7 +250,18 @@ func (c *call) reinvite(ctx context.Context, body func() *sdp.Session) (*sip.Res
 
 // switchToT38 re-INVITEs an audio call to T.38.
 func (c *call) switchToT38(ctx context.Context) error {
-	res, offer, err := c.reinvite(ctx, c.t38Offer)
+	switched := func() bool {
+		select {
+		case <-c.switched:
+			return true
+		default:
+			return false
+		}
+	}
+	res, offer, err := c.reinvite(ctx, c.t38Offer, switched)
+	if errors.Is(err, errSuperseded) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -275,6 +301,17 @@ func (c *call) onReinvite(req *sip.Request, tx sip.ServerTransaction) {
 		tx.Respond(res)
 	}
 	c.mu.Lock()
+	if c.reinviting {
+		// The final response to ours may be in and not yet seen: the
+		// transport hands requests and responses on concurrently.
+		ch := c.reinvited
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-time.After(glareGrace):
+		}
+		c.mu.Lock()
+	}
 	if c.reinviting {
 		c.mu.Unlock()
 		// Both ends re-INVITEd at once; each backs off and tries again.
@@ -463,7 +500,7 @@ func (c *call) keepSession() {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 32*time.Second)
-		res, _, err := c.reinvite(ctx, func() *sdp.Session { return c.local })
+		res, _, err := c.reinvite(ctx, func() *sdp.Session { return c.local }, nil)
 		cancel()
 		switch {
 		case err != nil:

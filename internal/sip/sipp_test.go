@@ -117,8 +117,23 @@ func startSipp(t *testing.T, scenario string, args ...string) *sipp {
 			r.cmd.Process.Kill()
 			<-r.done
 		}
+		if t.Failed() {
+			t.Logf("sipp output:\n%s\n%s", r.out.String(), r.logs())
+		}
 	})
 	return r
+}
+
+// logs returns the ends of sipp's message and error logs.
+func (r *sipp) logs() string {
+	msgs, _ := filepath.Glob(filepath.Join(r.dir, "*"))
+	var logs []byte
+	for _, m := range msgs {
+		b, _ := exec.Command("tail", "-c", "20000", m).Output()
+		logs = append(logs, fmt.Sprintf("\n--- %s\n", filepath.Base(m))...)
+		logs = append(logs, b...)
+	}
+	return string(logs)
 }
 
 // wait waits for sipp to finish and fails the test unless every call of
@@ -128,13 +143,7 @@ func (r *sipp) wait(t *testing.T) {
 	select {
 	case err := <-r.done:
 		if err != nil || os.Getenv("FAXHAVEN_SIP_DEBUG") != "" {
-			msgs, _ := filepath.Glob(filepath.Join(r.dir, "*"))
-			var logs []byte
-			for _, m := range msgs {
-				b, _ := exec.Command("tail", "-c", "30000", m).Output()
-				logs = append(logs, fmt.Sprintf("\n--- %s\n", filepath.Base(m))...)
-				logs = append(logs, b...)
-			}
+			logs := r.logs()
 			if err == nil {
 				t.Logf("sipp:\n%s", logs)
 				return
@@ -485,4 +494,39 @@ func TestKeepRegistered(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	r.wait(t)
+}
+
+// An audio-first outbound call: our re-INVITE to T.38 meets 491 (glare),
+// the trunk's own re-INVITE to T.38 wins, ours is not repeated, and the
+// fax goes through.
+func TestOutboundAudioFirstGlare(t *testing.T) {
+	port := freePort(t)
+	fp := newFaxPeer(t)
+	r := startSipp(t, "uas_audio_glare.xml", "-m", "1", "-p", strconv.Itoa(port), "-set", "t38port", strconv.Itoa(fp.port))
+	tr := localTrunk("local", port)
+	tr.AudioFirst = true
+	u, _ := newUA(t, []Trunk{tr}, func(c *Config) { c.SwitchWait = 200 * time.Millisecond })
+	done := make(chan error, 1)
+	go func() {
+		c := waitCall(t, u)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		res, got, err := fp.run(ctx, c, nil)
+		if err == nil && (!res.OK() || len(got) != 1) {
+			err = fmt.Errorf("far end: %s, %d pages", res.Message(), len(got))
+		}
+		done <- err
+	}()
+	res, err := u.Send(context.Background(), &carrier.Outbound{To: "+31201234567", Ident: "+31970100001", Pages: testPages(t, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != carrier.Delivered {
+		t.Fatalf("status %v (%s; %s)", res.Status, res.Reason, res.Detail)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	r.wait(t)
+	waitIdle(t, u)
 }
