@@ -31,11 +31,11 @@ type call struct {
 	sessID   uint64
 
 	mu         sync.Mutex
-	local      *sdp.Session // our current description
-	version    uint64       // o= version of local
-	t38        *sdp.T38     // the agreed T.38 parameters, once agreed
-	remote     string       // far end's UDPTL address
-	reinviting bool         // a re-INVITE of ours is pending (glare)
+	local      *sdp.Session  // our current description
+	version    uint64        // o= version of local
+	t38        *sdp.T38      // the agreed T.38 parameters, once agreed
+	remote     string        // far end's UDPTL address
+	reinviting bool          // a re-INVITE of ours is pending (glare)
 	reinvited  chan struct{} // closed when that re-INVITE has its final response
 	// The far end's last description, to tell a refresh from a change.
 	remoteSess, remoteVersion uint64
