@@ -73,6 +73,10 @@ type Fax struct {
 // Both look the same, so fax IDs reveal nothing.
 var ErrNotFound = errors.New("faxes: no such fax")
 
+// ErrBlocked refuses an inbound fax from a sender the account or its
+// brand blocked (J1).
+var ErrBlocked = errors.New("faxes: the recipient has blocked this sender")
+
 // Content stores fax content sealed with the owning account's key.
 type Content interface {
 	Put(ctx context.Context, accountID int64, key string, r io.Reader) (int64, error)
@@ -118,6 +122,11 @@ type Service struct {
 	Brands  *brands.Service
 	Carrier carrier.Carrier
 	Logger  *slog.Logger
+
+	// Blocked, if set, reports whether the account refuses faxes from the
+	// caller number or fax ID (privacy, J1); Deliver refuses them with
+	// ErrBlocked before storing anything.
+	Blocked func(ctx context.Context, accountID int64, from, remoteID string) (bool, error)
 
 	// Render holds the rendering defaults (PDFium cache, limits).
 	Render render.Options

@@ -29,6 +29,16 @@ func (s *Service) Deliver(ctx context.Context, in *carrier.Inbound) error {
 	if num.AccountID == 0 {
 		return fmt.Errorf("faxes: inbound: %w", numbers.ErrNotFound)
 	}
+	// Junk fax (J1): a blocked sender's fax is refused, not stored.
+	if s.Blocked != nil {
+		blocked, err := s.Blocked(ctx, num.AccountID, in.From, in.RemoteID)
+		if err != nil {
+			return fmt.Errorf("faxes: inbound: %w", err)
+		}
+		if blocked {
+			return ErrBlocked
+		}
+	}
 	acct, err := s.account(ctx, num.AccountID)
 	if err != nil {
 		return err

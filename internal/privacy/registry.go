@@ -66,6 +66,10 @@ type Table struct {
 	Owner string
 	// Kept, when not "", is why an account's rows survive its erasure.
 	Kept string
+	// Erase is the statement that erases one account's rows ($1 the
+	// account ID) when deleting them is not right; "" means DELETE with
+	// Owner.
+	Erase string
 }
 
 // Identifying reports whether any column of t can identify a person.
@@ -156,6 +160,7 @@ var Registry = []Table{
 		Columns: cols(none("id", "at", "actor_kind", "actor_id", "action", "subject_kind", "subject_id"),
 			[]Column{{"ground", Legal, "why staff looked at data"}, {"detail", Legal, "which fields staff saw"}})},
 	{Name: "numbers", Basis: Contract, Owner: "account_id = $1", Retention: "while assigned to you; then back to the pool",
+		Erase: "UPDATE numbers SET account_id = NULL, assigned_at = 0 WHERE account_id = $1",
 		Columns: cols(none("id", "brand_id", "carrier", "assigned_at"),
 			[]Column{{"e164", Contact, "your fax number"}, {"account_id", Contact, "which account the number belongs to"}})},
 	{Name: "faxes", Basis: Contract, Owner: "account_id = $1",
@@ -231,6 +236,8 @@ var Registry = []Table{
 	{Name: "erasures", Basis: LegalDuty, Owner: "account_id = $1", Retention: "6 years, as proof of erasure",
 		Kept:    "proof that the account was erased and of what was kept; it holds the account ID only",
 		Columns: cols(none("id", "requested_at", "done_at", "kept"), []Column{{"account_id", Legal, "which account was erased"}})},
+	{Name: "transfer_notices", Columns: none("id", "brand_id", "sent_at", "move_after", "recipients"),
+		Retention: "for the life of the brand"},
 	{Name: "privacy_exports", Basis: Contract, Owner: "account_id = $1", Retention: "7 days", Period: ExportLifetime,
 		Columns: cols(none("id", "account_id", "blob_key", "created_at", "expires_at"), []Column{{"token_hash", Technical, "hash of your download link"}})},
 }

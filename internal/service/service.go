@@ -33,6 +33,7 @@ import (
 	mailout "github.com/faxhaven/faxhaven/internal/mail"
 	"github.com/faxhaven/faxhaven/internal/mailin"
 	"github.com/faxhaven/faxhaven/internal/numbers"
+	"github.com/faxhaven/faxhaven/internal/privacy"
 	"github.com/faxhaven/faxhaven/internal/sip"
 	"github.com/faxhaven/faxhaven/internal/staff"
 	"github.com/faxhaven/faxhaven/internal/store"
@@ -59,6 +60,7 @@ type Service struct {
 	SIP      *sip.UA           // SIP trunks; nil without sip-config
 	MailIn   *mailin.Server    // email to fax (issue 6)
 	DKIM     *mailout.DKIMKeys // signing keys of outbound mail (issue 6)
+	Privacy  *privacy.Service  // data registry, erasure, retention, legal cases (issue 7)
 
 	defaultBrand *brands.Brand
 }
@@ -122,6 +124,8 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 		Kinds: map[string]jobs.KindPolicy{
 			faxes.SendJob{}.Kind(): {MaxAttempts: cfg.SendAttempts, Backoff: jobs.Backoff{Initial: cfg.SendRetryBackoff, Max: 8 * cfg.SendRetryBackoff}},
 		},
+		// Privacy (issue 7): retention runs hourly across the cluster.
+		Periodic: []*river.PeriodicJob{privacy.RetentionPeriodic(time.Hour)},
 	}); err != nil {
 		return nil, err
 	}
@@ -173,6 +177,9 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 		return nil, err
 	}
 	if s.MailIn, err = newMailIn(s); err != nil {
+		return nil, err
+	}
+	if s.Privacy, err = newPrivacy(ctx, s); err != nil { // issue 7
 		return nil, err
 	}
 

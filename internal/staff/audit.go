@@ -15,6 +15,10 @@ import (
 const (
 	ActionViewAccount = "view_account" // a user's personal data
 	ActionViewOutbox  = "view_outbox"  // the local mail outbox (addresses and content)
+	// Privacy (issue 7): the steps of a legal case (L1-L5) and the rare
+	// opening of a fax's content on a recorded ground (U2).
+	ActionLegalCase      = "legal_case"
+	ActionViewFaxContent = "view_fax_content"
 )
 
 // may lists which roles may take each action. Billing and support need a
@@ -23,6 +27,10 @@ const (
 var may = map[string][]Role{
 	ActionViewAccount: {Admin, Support, Billing, Legal},
 	ActionViewOutbox:  {Admin},
+	// Issue 7: legal requests are the legal role's task; fax content is
+	// opened only by legal or an admin, never by support or billing.
+	ActionLegalCase:      {Admin, Legal},
+	ActionViewFaxContent: {Admin, Legal},
 }
 
 // Allowed reports whether role may take action.
