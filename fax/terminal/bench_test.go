@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 	"github.com/faxhaven/faxhaven/fax/page"
 	"github.com/faxhaven/faxhaven/fax/t30"
 	"github.com/faxhaven/faxhaven/fax/tiff"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 )
 
 // cpuTime returns the CPU time (user+system) used so far by this process

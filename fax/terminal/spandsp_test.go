@@ -13,10 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 	"github.com/faxhaven/faxhaven/fax/page"
 	"github.com/faxhaven/faxhaven/fax/t30"
 	"github.com/faxhaven/faxhaven/fax/t38"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 )
 
 // readTIFFPages decodes every page of a bilevel TIFF with ImageMagick (an
