@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 	"github.com/faxhaven/faxhaven/fax/t38"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 )
 
 // Tick is how often the peer's time advances.

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 	"github.com/faxhaven/faxhaven/fax/t38"
+	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 )
 
 type frames struct {
