@@ -134,7 +134,7 @@ func TestPolicy_L2_ReleaseNeedsValidInstrumentAndFeeTerms(t *testing.T) {
 		legal := w.member(t, staff.Legal)
 		acct := w.account(t, "Ivo Intake")
 		for _, tt := range []struct {
-			name  string
+			name   string
 			break_ func(*privacy.CaseIntake)
 		}{
 			{"instrument not valid", func(c *privacy.CaseIntake) { c.InstrumentValid = false }},

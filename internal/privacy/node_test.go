@@ -13,9 +13,9 @@ import (
 
 	"github.com/faxhaven/faxhaven/internal/accounts"
 	"github.com/faxhaven/faxhaven/internal/config"
-	"github.com/faxhaven/faxhaven/internal/staff"
 	"github.com/faxhaven/faxhaven/internal/privacy"
 	"github.com/faxhaven/faxhaven/internal/service"
+	"github.com/faxhaven/faxhaven/internal/staff"
 	"github.com/faxhaven/faxhaven/internal/store"
 )
 

@@ -117,7 +117,9 @@ func (w *world) account(t *testing.T, name string, opts ...string) int64 {
 	return id
 }
 
-func emailOf(name string) string { return strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org" }
+func emailOf(name string) string {
+	return strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org"
+}
 
 func (w *world) member(t *testing.T, role staff.Role) *staff.Member {
 	t.Helper()
