@@ -15,6 +15,7 @@ import (
 	"github.com/faxhaven/faxhaven/fax/page"
 	"github.com/faxhaven/faxhaven/fax/render"
 	"github.com/faxhaven/faxhaven/fax/tiff"
+	"github.com/faxhaven/faxhaven/internal/peer"
 )
 
 // readPBM parses concatenated raw P4 bitmaps.
@@ -202,13 +203,7 @@ func TestConvertTIFF(t *testing.T) {
 }
 
 func TestConvertTIFFPeer(t *testing.T) {
-	tiffinfo, err := exec.LookPath("tiffinfo")
-	if err != nil {
-		if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
-			t.Fatal("tiffinfo not found: install the Debian package libtiff-tools")
-		}
-		t.Skip("tiffinfo not found: install the Debian package libtiff-tools")
-	}
+	tiffinfo := peer.Command(t, "tiffinfo", "libtiff-tools")
 	dir := t.TempDir()
 	txt := filepath.Join(dir, "a.txt")
 	os.WriteFile(txt, []byte("Hallo\fTwee\fDrie"), 0o644)
@@ -232,13 +227,7 @@ func TestConvertTIFFPeer(t *testing.T) {
 // TestConvertPDF renders our PDF output with Poppler and compares the
 // pixels with the pages we wrote.
 func TestConvertPDF(t *testing.T) {
-	pdftoppm, err := exec.LookPath("pdftoppm")
-	if err != nil {
-		if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
-			t.Fatal("pdftoppm not found: install the Debian package poppler-utils")
-		}
-		t.Skip("pdftoppm not found: install the Debian package poppler-utils")
-	}
+	pdftoppm := peer.Command(t, "pdftoppm", "poppler-utils")
 	dir := t.TempDir()
 	txt := filepath.Join(dir, "brief.txt")
 	body := "Eerste pagina met tekst\n\fTweede pagina\n"

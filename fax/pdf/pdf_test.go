@@ -15,19 +15,8 @@ import (
 	"github.com/faxhaven/faxhaven/fax/t4"
 	"github.com/faxhaven/faxhaven/fax/t4/t4test"
 	"github.com/faxhaven/faxhaven/fax/tiff"
+	"github.com/faxhaven/faxhaven/internal/peer"
 )
-
-func needPeer(t *testing.T, prog, debPkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(prog)
-	if err != nil {
-		if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
-			t.Fatalf("%s not found; install the Debian package %s", prog, debPkg)
-		}
-		t.Skipf("%s not found; install the Debian package %s to run this test", prog, debPkg)
-	}
-	return path
-}
 
 type testCase struct {
 	name string
@@ -117,7 +106,7 @@ func TestStructure(t *testing.T) {
 // TestPoppler renders each page with pdftoppm at the page's own resolution
 // and compares the pixels with ours.
 func TestPoppler(t *testing.T) {
-	pdftoppm := needPeer(t, "pdftoppm", "poppler-utils")
+	pdftoppm := peer.Command(t, "pdftoppm", "poppler-utils")
 	dir := t.TempDir()
 	for _, c := range cases(t) {
 		t.Run(c.name, func(t *testing.T) {
@@ -137,7 +126,7 @@ func TestPoppler(t *testing.T) {
 // page, and a received page with bad rows, which must show our repair (the
 // previous row repeated) whatever the viewer's decoder would make of it.
 func TestRepairedAndBitmapPages(t *testing.T) {
-	pdftoppm := needPeer(t, "pdftoppm", "poppler-utils")
+	pdftoppm := peer.Command(t, "pdftoppm", "poppler-utils")
 	p := cases(t)[0].page
 	good, err := t4.EncodePage(p, t4.Options{Format: t4.MH, EOL: true})
 	if err != nil {
@@ -242,7 +231,7 @@ func readPBM(t *testing.T, data []byte) *page.Page {
 // TestFromTIFF converts a multi-page Class F file and checks size and
 // pixels.
 func TestFromTIFF(t *testing.T) {
-	pdftoppm := needPeer(t, "pdftoppm", "poppler-utils")
+	pdftoppm := peer.Command(t, "pdftoppm", "poppler-utils")
 	cs := cases(t)[:4]
 	for _, format := range []t4.Format{t4.MH, t4.MR, t4.MMR} {
 		t.Run(format.String(), func(t *testing.T) {
@@ -278,7 +267,7 @@ func TestFromTIFF(t *testing.T) {
 
 // TestGhostscript renders with a second, independent PDF interpreter.
 func TestGhostscript(t *testing.T) {
-	gs := needPeer(t, "gs", "ghostscript")
+	gs := peer.Command(t, "gs", "ghostscript")
 	dir := t.TempDir()
 	for _, c := range cases(t) {
 		t.Run(c.name, func(t *testing.T) {
@@ -306,8 +295,8 @@ func TestGhostscript(t *testing.T) {
 // TestFromTIFFMinIsBlack converts a min-is-black Group 4 file (written by
 // ImageMagick), which cannot be wrapped as is.
 func TestFromTIFFMinIsBlack(t *testing.T) {
-	convert := needPeer(t, "convert", "imagemagick")
-	pdftoppm := needPeer(t, "pdftoppm", "poppler-utils")
+	convert := peer.Command(t, "convert", "imagemagick")
+	pdftoppm := peer.Command(t, "pdftoppm", "poppler-utils")
 	dir := t.TempDir()
 	p := cases(t)[0].page
 	src := filepath.Join(dir, "p.pbm")

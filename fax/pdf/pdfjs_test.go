@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/faxhaven/faxhaven/internal/peer"
 )
 
 // TestPDFJS decodes the image of every page with pdf.js (the viewer of
@@ -18,12 +20,9 @@ func TestPDFJS(t *testing.T) {
 	dist := os.Getenv("FAXHAVEN_PDFJS_DIST")
 	if dist == "" {
 		const how = "set FAXHAVEN_PDFJS_DIST to a pdfjs-dist directory (npm install pdfjs-dist) to run this test"
-		if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
-			t.Fatal("pdf.js is required (FAXHAVEN_TEST_REQUIRE_PEERS=1): " + how)
-		}
-		t.Skip(how)
+		peer.Missing(t, "pdf.js", "nodejs, then npm install pdfjs-dist and "+how)
 	}
-	node := needPeer(t, "node", "nodejs")
+	node := peer.Command(t, "node", "nodejs")
 	cs := cases(t)
 	file := filepath.Join(t.TempDir(), "all.pdf")
 	if err := os.WriteFile(file, encodePDF(t, cs), 0o644); err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/faxhaven/faxhaven/internal/peer"
 )
 
 // zipOf builds a ZIP archive holding the named members.
@@ -110,7 +112,7 @@ func TestOfficeMissing(t *testing.T) {
 }
 
 func TestOfficeConvert(t *testing.T) {
-	needPeer(t, "soffice", "libreoffice-writer-nogui (or libreoffice-writer)")
+	peer.Command(t, "soffice", "libreoffice-writer-nogui (or libreoffice-writer)")
 	const docxBody = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>
 <w:p><w:r><w:rPr><w:sz w:val="48"/></w:rPr><w:t>Faxhaven DOCX</w:t></w:r></w:p>

@@ -6,28 +6,11 @@ import (
 	"image"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
 	"github.com/faxhaven/faxhaven/fax/page"
 )
-
-// needPeer returns the path of an independent peer program, skipping the
-// test when it is missing, or failing it when FAXHAVEN_TEST_REQUIRE_PEERS=1.
-func needPeer(t testing.TB, prog, debPkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(prog)
-	if err == nil {
-		return p
-	}
-	msg := fmt.Sprintf("%s not found: install the Debian package %s", prog, debPkg)
-	if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
 
 // pdfObjects writes a PDF from numbered objects (1-based, in order) with a
 // correct cross-reference table. Object 1 must be the catalog.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/faxhaven/faxhaven/fax/page"
+	"github.com/faxhaven/faxhaven/internal/peer"
 )
 
 // testCache shares PDFium's compiled module between test runs.
@@ -37,7 +38,7 @@ func manyPagePDF(n int) []byte {
 // gsPDF makes a PDF from PostScript with Ghostscript's pdfwrite device.
 func gsPDF(t testing.TB, ps string, extra ...string) []byte {
 	t.Helper()
-	gs := needPeer(t, "gs", "ghostscript")
+	gs := peer.Command(t, "gs", "ghostscript")
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.ps"), filepath.Join(dir, "out.pdf")
 	if err := os.WriteFile(in, []byte(ps), 0o644); err != nil {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/faxhaven/faxhaven/fax/page"
+	"github.com/faxhaven/faxhaven/internal/peer"
 )
 
 // A page exactly one fax page in size (1728 x 2292 pixels at fine), so
@@ -81,7 +82,7 @@ func readPBMPage(t *testing.T, data []byte, res page.Resolution) *page.Page {
 }
 
 func TestAgainstGhostscript(t *testing.T) {
-	gs := needPeer(t, "gs", "ghostscript")
+	gs := peer.Command(t, "gs", "ghostscript")
 	pdf := gsPDF(t, peerPS)
 	for _, res := range []page.Resolution{page.Standard, page.Fine, page.Superfine} {
 		t.Run(res.String(), func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"github.com/faxhaven/faxhaven/fax/page"
 	"github.com/faxhaven/faxhaven/fax/t30"
 	"github.com/faxhaven/faxhaven/fax/t38"
+	"github.com/faxhaven/faxhaven/internal/peer"
 	"github.com/faxhaven/faxhaven/internal/peer/spandsp"
 )
 
@@ -23,14 +24,7 @@ import (
 // independent reader) into pages.
 func readTIFFPages(t *testing.T, path string) []*page.Page {
 	t.Helper()
-	conv, err := exec.LookPath("convert")
-	if err != nil {
-		msg := "ImageMagick's convert is needed to read TIFF pages (Debian package imagemagick)"
-		if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	conv := peer.Command(t, "convert", "imagemagick")
 	out, err := exec.Command(conv, path, "pbm:-").Output()
 	if err != nil {
 		t.Fatalf("convert %s: %v", path, err)

@@ -12,21 +12,8 @@ import (
 
 	"github.com/faxhaven/faxhaven/fax/page"
 	"github.com/faxhaven/faxhaven/fax/t4"
+	"github.com/faxhaven/faxhaven/internal/peer"
 )
-
-// needPeer returns the path of an independent peer program, skipping the
-// test when it is missing unless FAXHAVEN_TEST_REQUIRE_PEERS=1.
-func needPeer(t *testing.T, prog, debPkg string) string {
-	t.Helper()
-	path, err := exec.LookPath(prog)
-	if err != nil {
-		if os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" {
-			t.Fatalf("%s not found; install the Debian package %s", prog, debPkg)
-		}
-		t.Skipf("%s not found; install the Debian package %s to run this test", prog, debPkg)
-	}
-	return path
-}
 
 func run(t *testing.T, name string, args ...string) []byte {
 	t.Helper()
@@ -84,9 +71,9 @@ func readPBM(t *testing.T, data []byte) *page.Page {
 // TestLibtiffReadsOurs checks that libtiff and ImageMagick decode the files
 // we write to exactly our pixels.
 func TestLibtiffReadsOurs(t *testing.T) {
-	tiffcp := needPeer(t, "tiffcp", "libtiff-tools")
-	tiffinfo := needPeer(t, "tiffinfo", "libtiff-tools")
-	convert := needPeer(t, "convert", "imagemagick")
+	tiffcp := peer.Command(t, "tiffcp", "libtiff-tools")
+	tiffinfo := peer.Command(t, "tiffinfo", "libtiff-tools")
+	convert := peer.Command(t, "convert", "imagemagick")
 	pages := testPages(t)
 	dir := t.TempDir()
 	for _, o := range writeOptions {
@@ -125,7 +112,7 @@ func TestLibtiffReadsOurs(t *testing.T) {
 // TestReadLibtiffFiles reads TIFFs that libtiff writes in every bilevel
 // flavour and compares them with what libtiff itself decodes.
 func TestReadLibtiffFiles(t *testing.T) {
-	tiffcp := needPeer(t, "tiffcp", "libtiff-tools")
+	tiffcp := peer.Command(t, "tiffcp", "libtiff-tools")
 	pages := testPages(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src.tif")
@@ -177,8 +164,8 @@ showpage
 // devices (tiffcrle is CCITT RLE, compression 2, which tiffcp cannot write)
 // and compares our decoding with libtiff's.
 func TestReadGhostscriptFiles(t *testing.T) {
-	gs := needPeer(t, "gs", "ghostscript")
-	tiffcp := needPeer(t, "tiffcp", "libtiff-tools")
+	gs := peer.Command(t, "gs", "ghostscript")
+	tiffcp := peer.Command(t, "tiffcp", "libtiff-tools")
 	dir := t.TempDir()
 	ps := filepath.Join(dir, "in.ps")
 	if err := os.WriteFile(ps, []byte(testPS), 0o644); err != nil {
@@ -230,7 +217,7 @@ func TestReadGhostscriptFiles(t *testing.T) {
 // TestReadImageMagickFiles reads min-is-black files, which libtiff's tools
 // do not make, written by ImageMagick from a PBM of our page.
 func TestReadImageMagickFiles(t *testing.T) {
-	convert := needPeer(t, "convert", "imagemagick")
+	convert := peer.Command(t, "convert", "imagemagick")
 	dir := t.TempDir()
 	p := testPages(t)[3] // odd width, so row padding matters
 	src := filepath.Join(dir, "src.pbm")
@@ -260,7 +247,7 @@ func TestReadImageMagickFiles(t *testing.T) {
 // TestLibtiffReadsOurRLE checks the CCITT RLE (compression 2) files we
 // write when handed EOL-less, row-aligned MH data.
 func TestLibtiffReadsOurRLE(t *testing.T) {
-	tiffcp := needPeer(t, "tiffcp", "libtiff-tools")
+	tiffcp := peer.Command(t, "tiffcp", "libtiff-tools")
 	dir := t.TempDir()
 	pages := testPages(t)
 	var buf bytes.Buffer

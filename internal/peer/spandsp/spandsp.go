@@ -31,6 +31,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/faxhaven/faxhaven/internal/peer"
 )
 
 //go:embed csrc/peer.c
@@ -42,9 +44,6 @@ var (
 	buildErr  error
 )
 
-// requirePeers reports whether missing peers must fail tests.
-func requirePeers() bool { return os.Getenv("FAXHAVEN_TEST_REQUIRE_PEERS") == "1" }
-
 // Peer returns the path of the compiled peer program, building it once per
 // test binary (and caching it across runs, keyed by the source). It skips
 // t when the toolchain or SpanDSP is missing.
@@ -52,11 +51,7 @@ func Peer(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() { buildPath, buildErr = build() })
 	if buildErr != nil {
-		msg := fmt.Sprintf("SpanDSP peer unavailable (install Debian packages gcc, libspandsp-dev, libtiff-dev): %v", buildErr)
-		if requirePeers() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
+		peer.Missing(t, fmt.Sprintf("the SpanDSP peer (%v)", buildErr), "gcc, libspandsp-dev and libtiff-dev")
 	}
 	return buildPath
 }
