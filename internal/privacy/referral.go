@@ -30,8 +30,14 @@ func (s *Service) Refer(ctx context.Context, accountID int64, friendName, friend
 		return 0, fmt.Errorf("privacy: refer: %q is not an email address", friendEmail)
 	}
 	friendName = strings.TrimSpace(friendName)
+	// Sealing may create the account's key: do it before the transaction,
+	// which on SQLite holds the one write lock.
+	sealed, err := s.Keys.Seal(ctx, accountID, []byte(friendName+"\n"+friendEmail), []byte("referral"))
+	if err != nil {
+		return 0, fmt.Errorf("privacy: refer: %w", err)
+	}
 	var id int64
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var brandID int64
 		var name, lang, brand, host string
 		if err := tx.QueryRowContext(ctx, `SELECT a.brand_id, a.name, a.language, b.name, b.host FROM accounts a JOIN brands b ON b.id = a.brand_id
@@ -44,10 +50,6 @@ func (s *Service) Refer(ctx context.Context, accountID int64, friendName, friend
 		}
 		if members > 0 {
 			return ErrAlreadyInvited // already a user: no invitation at all
-		}
-		sealed, err := s.Keys.Seal(ctx, accountID, []byte(friendName+"\n"+friendEmail), []byte("referral"))
-		if err != nil {
-			return err
 		}
 		now := s.Clock.Now()
 		if err := tx.QueryRowContext(ctx, `INSERT INTO referrals (account_id, brand_id, friend_sealed, friend_hash, sent_at, expires_at)
