@@ -53,6 +53,11 @@ type Config struct {
 	// DKIM returns the key that signs mail from domain, or nil to send it
 	// unsigned. q is the transaction the message is queued in.
 	DKIM func(ctx context.Context, q store.Querier, domain string) (*DKIMKey, error)
+	// Refused, when set, hears of a message the relay refused for good
+	// (a 5xx reply): its recipients and the reply. Fax-to-email messages
+	// have one recipient each, so the failing address is known; with
+	// several, all are named and the reply says which it was.
+	Refused func(ctx context.Context, recipients []string, reason string) error
 }
 
 // Outbox queues, stores and delivers outbound mail.
@@ -349,6 +354,11 @@ func (w *deliverWorker) Work(ctx context.Context, job *river.Job[deliverArgs]) e
 	case errors.As(err, &perm):
 		if ferr := o.finish(ctx, id, Failed, err.Error()); ferr != nil {
 			return ferr
+		}
+		if o.cfg.Refused != nil {
+			if herr := o.cfg.Refused(ctx, m.Recipients, err.Error()); herr != nil {
+				return herr // retried: the message is failed already and is not sent again
+			}
 		}
 		return river.JobCancel(err)
 	case job.Attempt >= job.MaxAttempts:

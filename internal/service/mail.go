@@ -36,6 +36,16 @@ func newMail(s *Service) (*Mail, error) {
 	if s.Config.DKIM { // email (issue 6): sign with the brand's key
 		cfg.DKIM = s.DKIM.Key
 	}
+	// Email (issue 6): an address the relay refuses for good is marked
+	// failing, as a bounce would mark it.
+	cfg.Refused = func(ctx context.Context, rcpts []string, reason string) error {
+		for _, a := range rcpts {
+			if _, err := s.Faxes.MarkFailing(ctx, a, reason); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	o, err := mailout.New(s.DB, s.Keys, s.Queue, cfg)
 	if err != nil {
 		return nil, err
