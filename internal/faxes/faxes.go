@@ -100,6 +100,7 @@ type Mailer interface {
 // Email is a message the service sends about a fax.
 type Email struct {
 	From, To    string
+	ReturnPath  string // envelope sender for bounces (email_in.go); From when ""
 	Subject     string
 	Text        string
 	Attachments []Attachment

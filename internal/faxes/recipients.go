@@ -16,6 +16,11 @@ import (
 	"github.com/faxhaven/faxhaven/internal/store"
 )
 
+// BounceLocal is the local part, at a brand's fax domain, of the address
+// fax-to-email mail is sent from in the envelope; delivery reports to it
+// reach the inbound SMTP server (mailin.Config.BounceLocal).
+const BounceLocal = "bounces"
+
 // The forms a received fax takes in email.
 const (
 	FormatPDF    = "pdf"    // the fax as a PDF attachment (the default)
@@ -148,15 +153,23 @@ func (s *Service) faxEmails(ctx context.Context, tx *sql.Tx, acct *accountInfo, 
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	// Delivery reports come back to the brand's bounce address, which the
+	// inbound SMTP server reads to mark failing recipients.
+	returnPath := ""
+	if b, err := s.Brands.ByID(ctx, acct.brandID); err == nil {
+		returnPath = BounceLocal + "@" + b.FaxDomain
+	}
 	if len(list) == 0 {
-		return s.Mail.EnqueueTx(ctx, tx, accountID, s.faxEmail(ctx, acct, f, pdf))
+		e := s.faxEmail(ctx, acct, f, pdf)
+		e.ReturnPath = returnPath
+		return s.Mail.EnqueueTx(ctx, tx, accountID, e)
 	}
 	for _, r := range list {
 		if r.failing != 0 {
 			continue
 		}
 		e := s.faxEmail(ctx, acct, f, pdf)
-		e.To = r.addr
+		e.To, e.ReturnPath = r.addr, returnPath
 		switch r.format {
 		case FormatTIFF:
 			e.Attachments[0].Name = strings.TrimSuffix(e.Attachments[0].Name, ".pdf") + ".tiff"

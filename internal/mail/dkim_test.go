@@ -33,11 +33,16 @@ func TestDKIMSignedMailVerifiesAtTheRelay(t *testing.T) {
 		h := newHarness(t, db, Config{Relay: relayConfig(r), DKIM: keys.Key})
 		msg := sample()
 		msg.Unsubscribe = "https://faxhaven.example/unsubscribe?t=abc"
+		// Reports go to the bounce address; the signature is the author's.
+		msg.ReturnPath = "bounces@fax.faxhaven.example"
 		h.enqueue(t, 42, msg)
 		h.run(t)
 		got := r.deliveries()
 		if len(got) != 1 {
 			t.Fatalf("relay received %d messages, want 1", len(got))
+		}
+		if got[0].From != "bounces@fax.faxhaven.example" {
+			t.Errorf("envelope sender %q, want the return path", got[0].From)
 		}
 		k, err := keys.Key(context.Background(), db, "faxhaven.example")
 		if err != nil {

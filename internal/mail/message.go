@@ -31,8 +31,12 @@ import (
 // Message is an email to build and send.
 type Message struct {
 	// From is the author, such as "Faxhaven <fax@example.org>". Its
-	// address is also the envelope sender.
+	// address is also the envelope sender unless ReturnPath is set.
 	From string
+	// ReturnPath, when set, is the envelope sender: the address delivery
+	// status notifications go to, such as the bounce address the inbound
+	// SMTP server reads.
+	ReturnPath string
 	// To lists one or more recipients, each an address with or without a
 	// display name.
 	To []string
@@ -88,6 +92,11 @@ func (m *Message) Envelope() (from string, to []string, err error) {
 	f, err := netmail.ParseAddress(m.From)
 	if err != nil {
 		return "", nil, fmt.Errorf("mail: From %q: %w", m.From, err)
+	}
+	if m.ReturnPath != "" {
+		if f, err = netmail.ParseAddress(m.ReturnPath); err != nil {
+			return "", nil, fmt.Errorf("mail: ReturnPath %q: %w", m.ReturnPath, err)
+		}
 	}
 	if len(m.To) == 0 {
 		return "", nil, errors.New("mail: message has no recipient; set To")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	netmail "net/mail"
 	"strconv"
 	"strings"
 	"time"
@@ -128,7 +129,12 @@ func (o *Outbox) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, msg
 	}
 	// Signed once, when queued: every attempt sends the same signed bytes.
 	if o.cfg.DKIM != nil {
-		k, err := o.cfg.DKIM(ctx, tx, from[strings.LastIndexByte(from, '@')+1:])
+		author, err := netmail.ParseAddress(msg.From)
+		if err != nil {
+			return 0, fmt.Errorf("mail: From %q: %w", msg.From, err)
+		}
+		// d= is the From domain, which DMARC aligns with.
+		k, err := o.cfg.DKIM(ctx, tx, author.Address[strings.LastIndexByte(author.Address, '@')+1:])
 		if err != nil {
 			return 0, err
 		}

@@ -193,6 +193,9 @@ func TestBounceMarksRecipientFailing(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := r.waitMail("office@example.com", "Fax from")
+	if m.From != "bounces@"+faxDomain {
+		t.Errorf("envelope sender %q: delivery reports would not come back to the bounce address", m.From)
+	}
 	if strings.Contains(string(m.Raw), "application/pdf") {
 		t.Error("a notice-only recipient got the fax's content")
 	}

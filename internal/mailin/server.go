@@ -57,7 +57,7 @@ type Config struct {
 	// Default 50.
 	MaxRecipients int
 	// BounceLocal is the local part, at any fax domain, that receives
-	// delivery status notifications. Default "bounces".
+	// delivery status notifications. Default faxes.BounceLocal.
 	BounceLocal string
 	// Resolver answers the sender checks' DNS queries. Default
 	// net.DefaultResolver.
@@ -86,7 +86,7 @@ func NewServer(cfg Config, d Domains, fx Faxes, b Bounces) *Server {
 		cfg.MaxRecipients = 50
 	}
 	if cfg.BounceLocal == "" {
-		cfg.BounceLocal = "bounces"
+		cfg.BounceLocal = faxes.BounceLocal
 	}
 	if cfg.Resolver == nil {
 		cfg.Resolver = net.DefaultResolver

@@ -67,7 +67,8 @@ func (a accountMail) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64,
 type faxMail struct{ m *Mail }
 
 func (f faxMail) EnqueueTx(ctx context.Context, tx *sql.Tx, accountID int64, e *faxes.Email) error {
-	msg := &mailout.Message{From: e.From, To: []string{e.To}, Subject: e.Subject, Text: e.Text}
+	msg := &mailout.Message{From: e.From, To: []string{e.To}, Subject: e.Subject, Text: e.Text,
+		ReturnPath: e.ReturnPath} // email (issue 6): bounces reach the inbound server
 	for _, a := range e.Attachments {
 		msg.Attachments = append(msg.Attachments, mailout.Attachment{Name: a.Name, ContentType: a.ContentType, Data: a.Data})
 	}
