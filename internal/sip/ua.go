@@ -441,3 +441,36 @@ func backoff491(ownsCallID bool) time.Duration {
 	}
 	return time.Duration(rand.IntN(201)) * 10 * time.Millisecond
 }
+
+// CallInfo describes a call in progress.
+type CallInfo struct {
+	CallID  string
+	Trunk   string
+	Inbound bool
+	// T38 is set once both ends agreed on T.38; Media is the local UDPTL
+	// (or, before the switch, audio) address and Remote the far end's
+	// UDPTL address.
+	T38           bool
+	Media, Remote string
+}
+
+// Calls lists the calls in progress.
+func (u *UA) Calls() []CallInfo {
+	u.mu.Lock()
+	cs := make([]*call, 0, len(u.calls))
+	for _, c := range u.calls {
+		cs = append(cs, c)
+	}
+	u.mu.Unlock()
+	out := make([]CallInfo, 0, len(cs))
+	for _, c := range cs {
+		c.mu.Lock()
+		ci := CallInfo{CallID: c.id, Inbound: !c.outbound, T38: c.t38 != nil, Media: c.media.LocalAddr().String(), Remote: c.remote}
+		c.mu.Unlock()
+		if c.trunk != nil {
+			ci.Trunk = c.trunk.Name
+		}
+		out = append(out, ci)
+	}
+	return out
+}
