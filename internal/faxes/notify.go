@@ -54,7 +54,9 @@ type outcome struct {
 // sender sees what went out.
 func (s *Service) senderOutcome(ctx context.Context, f *Fax, st Status, code, detail string) (*outcome, error) {
 	var sender string
-	err := s.DB.QueryRowContext(ctx, "SELECT sender FROM fax_email_origin WHERE fax_id = $1 AND notified_at = 0", f.ID).Scan(&sender)
+	var attempts int // f was read before this attempt was counted
+	err := s.DB.QueryRowContext(ctx, `SELECT o.sender, f.attempts FROM fax_email_origin o JOIN faxes f ON f.id = o.fax_id
+		WHERE o.fax_id = $1 AND o.notified_at = 0`, f.ID).Scan(&sender, &attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -73,7 +75,7 @@ func (s *Service) senderOutcome(ctx context.Context, f *Fax, st Status, code, de
 		e.Text = i18n.T(lang, "mail.email_fax.delivered.body", f.RemoteNumber, f.Pages, brand)
 	} else {
 		e.Subject = i18n.T(lang, "mail.email_fax.failed.subject", f.RemoteNumber)
-		e.Text = i18n.T(lang, "mail.email_fax.failed.body", f.RemoteNumber, reasonWords(lang, code, detail), f.Attempts, brand)
+		e.Text = i18n.T(lang, "mail.email_fax.failed.body", f.RemoteNumber, reasonWords(lang, code, detail), attempts, brand)
 	}
 	if pdf := s.firstPage(ctx, f); pdf != nil {
 		e.Attachments = []Attachment{{Name: fmt.Sprintf("fax-%d-page-1.pdf", f.ID), ContentType: "application/pdf", Data: pdf}}

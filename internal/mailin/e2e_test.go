@@ -314,3 +314,34 @@ func TestEmailToFaxClientsOverSwaks(t *testing.T) {
 		})
 	}
 }
+
+func TestEmailToFaxFailureConfirmed(t *testing.T) {
+	r := startRig(t, 0)
+	// A demo number nobody holds: the loopback carrier finds no one there.
+	to := "+31970100999@" + faxDomain
+	raw := mailin.SignDKIM(t, mailin.Fixture(t, "plain.eml", to), "example.org", mailin.TestKey)
+	if err := r.send("alice@example.org", []string{to}, raw); err != nil {
+		t.Fatalf("message refused: %v", err)
+	}
+	m := r.waitMail("alice@example.org", "could not be delivered")
+	text := string(m.Raw)
+	if !strings.Contains(m.Subject, "+31970100999") {
+		t.Errorf("subject %q does not name the number", m.Subject)
+	}
+	var code string
+	r.svc.DB.QueryRow("SELECT reason_code FROM faxes WHERE direction = 'out'").Scan(&code)
+	if code == "" || !strings.Contains(text, "We tried") || !strings.Contains(text, "page-1.pdf") {
+		t.Errorf("reason %q; the confirmation does not explain the failure or lacks the first page:\n%s", code, text[:min(len(text), 2000)])
+	}
+	// Told once, however often the final state is reached.
+	time.Sleep(300 * time.Millisecond)
+	n := 0
+	for _, m := range r.mails("alice@example.org") {
+		if strings.Contains(m.Subject, "could not be delivered") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d failure confirmations, want 1", n)
+	}
+}
