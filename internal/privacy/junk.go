@@ -165,3 +165,21 @@ func (s *Service) Review(ctx context.Context, brandID int64, sender, status stri
 	}
 	return nil
 }
+
+// BlockedSenders lists the senders the account blocked.
+func (s *Service) BlockedSenders(ctx context.Context, accountID int64) ([]string, error) {
+	rows, err := s.DB.QueryContext(ctx, "SELECT sender FROM blocked_senders WHERE account_id = $1 ORDER BY sender", accountID)
+	if err != nil {
+		return nil, fmt.Errorf("privacy: blocked senders: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -1,6 +1,7 @@
 package privacy_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +27,26 @@ type node struct {
 	*service.Service
 	Privacy *privacy.Service
 	BlobDir string
+	URL     string
+	Logs    *syncBuffer // everything the node logged, as JSON lines
+}
+
+// syncBuffer is a bytes.Buffer safe for the node's concurrent logging.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func startNode(t *testing.T, dbURL string) *node {
@@ -42,7 +64,8 @@ func startNode(t *testing.T, dbURL string) *node {
 	os.MkdirAll(filepath.Join(dir, "cache"), 0o700)
 	os.Symlink(filepath.Join(os.TempDir(), "faxhaven-render-test-cache"), filepath.Join(dir, "cache", "pdfium"))
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := service.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	logs := &syncBuffer{}
+	s, err := service.New(ctx, cfg, slog.New(slog.NewJSONHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +76,7 @@ func startNode(t *testing.T, dbURL string) *node {
 		<-done
 		s.Close()
 	})
-	return &node{Service: s, BlobDir: cfg.BlobDir, Privacy: s.Privacy}
+	return &node{Service: s, BlobDir: cfg.BlobDir, Privacy: s.Privacy, URL: "http://" + ln.Addr().String(), Logs: logs}
 }
 
 // register makes a verified account with a fax number, as the portal's

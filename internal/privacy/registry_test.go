@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faxhaven/faxhaven/internal/i18n"
 	"github.com/faxhaven/faxhaven/internal/privacy"
 	"github.com/faxhaven/faxhaven/internal/store"
 	"github.com/faxhaven/faxhaven/internal/store/storetest"
@@ -56,6 +57,19 @@ func TestPolicy_RT1_UndeclaredColumnFails(t *testing.T) {
 	for _, want := range []string{"accounts.date_of_birth", "table pets", "table survey_answers is declared"} {
 		if !strings.Contains(p, want) {
 			t.Errorf("problems do not mention %q:\n%s", want, p)
+		}
+	}
+}
+
+// The privacy page explains every table that holds personal data, in
+// every language (RT1).
+func TestPolicy_RT1_PrivacyPageExplainsEveryTable(t *testing.T) {
+	for _, tb := range privacy.Registry {
+		if !tb.Identifying() || tb.Name == "staff" {
+			continue
+		}
+		if !i18n.Has("privacy.table." + tb.Name) {
+			t.Errorf("no catalog text privacy.table.%s: the privacy page cannot explain %s", tb.Name, tb.Name)
 		}
 	}
 }

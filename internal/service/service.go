@@ -184,7 +184,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 	}
 
 	if s.Web, err = web.New(web.Deps{
-		DB: db, Brands: s.Brands, Accounts: s.Accounts, Staff: s.Staff, Outbox: s.Mail, Faxes: s.Faxes,
+		DB: db, Brands: s.Brands, Accounts: s.Accounts, Staff: s.Staff, Outbox: s.Mail, Faxes: s.Faxes, Privacy: s.Privacy,
 		Clock: s.Clock, Logger: logger, TrustProxy: cfg.BehindTLS, MaxBodyBytes: int64(cfg.MaxUploadMB)<<20 + 2<<20,
 	}); err != nil {
 		return nil, err

@@ -60,6 +60,10 @@ type Deps struct {
 	Outbox Outbox
 	// Faxes is the fax service behind the fax pages; see fax.go.
 	Faxes FaxService
+	// Privacy is behind the privacy centre and page (issue 7); see
+	// privacy.go. Nil leaves them out.
+	Privacy PrivacyService
+
 	Clock clock.Clock
 	// Logger receives one line per request and errors; it must never be
 	// given personal data, and the portal gives it none.

@@ -1,0 +1,138 @@
+package privacy_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/faxhaven/faxhaven/internal/store/storetest"
+)
+
+// browser is an HTTP client with cookies that follows no redirects.
+type browser struct {
+	t *testing.T
+	n *node
+	c *http.Client
+}
+
+func (n *node) browser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, n: n, c: &http.Client{Jar: jar, Timeout: 60 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) do(method, path string, form url.Values) (int, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, _ := http.NewRequest(method, b.n.URL+path, body)
+	req.Header.Set("Origin", b.n.URL)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	res, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(out)
+}
+
+func (b *browser) want(method, path string, form url.Values, status int) string {
+	b.t.Helper()
+	got, body := b.do(method, path, form)
+	if got != status {
+		b.t.Fatalf("%s %s = %d, want %d\n%s", method, path, got, status, body)
+	}
+	return body
+}
+
+// The privacy centre in the portal: choices land in the ledger, the
+// export needs proof and gives a working link, deletion needs proof, ends
+// the session and removes the account; the privacy page shows the
+// registry in plain words. The log of all of it names nobody (C5).
+func TestPolicy_D1_PrivacyCentreInThePortal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		n := startNode(t, dbURL)
+		ctx := context.Background()
+		const password = "correct horse battery staple 7"
+		a, number := n.register(t, "Priscilla Private", "priscilla@example.org")
+		b := n.browser(t)
+		page := b.want("GET", "/privacy", nil, http.StatusOK)
+		for _, want := range []string{"Kept 90 days", "cannot be switched off", "SMTP relay"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("the privacy page lacks %q", want)
+			}
+		}
+		b.want("POST", "/login", url.Values{"email": {"priscilla@example.org"}, "password": {password}}, http.StatusSeeOther)
+		page = b.want("GET", "/account/privacy", nil, http.StatusOK)
+		if !strings.Contains(page, `name="open_tracking" value="no" required checked`) {
+			t.Error("open tracking is not off by default on the page")
+		}
+		b.want("POST", "/account/privacy/choices", url.Values{"marketing": {"no"}, "newsletters": {"yes"}, "partner_offers": {"no"},
+			"open_tracking": {"no"}, "contact": {"phone"}, "phone": {"+31 20 555 0199"}, "retention": {"30"}}, http.StatusSeeOther)
+		c, _ := n.Privacy.ChoicesOf(ctx, a.ID)
+		if !c.Newsletters || c.Contact != "phone" || c.FaxRetentionDays != 30 {
+			t.Errorf("choices after the form = %+v", c)
+		}
+		if l, _ := n.Privacy.Ledger(ctx, a.ID); len(l) != 2 {
+			t.Errorf("ledger after the form = %+v, want newsletters yes and marketing no", l)
+		}
+		b.want("POST", "/account/privacy/choices", url.Values{"marketing": {"no"}, "newsletters": {"yes"}, "partner_offers": {"no"},
+			"open_tracking": {"no"}, "contact": {"phone"}, "phone": {""}}, http.StatusUnprocessableEntity)
+
+		// Export: the password first.
+		b.want("POST", "/account/privacy/export", url.Values{"password": {"not it"}}, http.StatusUnprocessableEntity)
+		page = b.want("POST", "/account/privacy/export", url.Values{"password": {password}}, http.StatusOK)
+		i := strings.Index(page, "/account/privacy/export/")
+		if i < 0 {
+			t.Fatal("no export link after a confirmed export")
+		}
+		link := page[i : i+strings.IndexByte(page[i:], '"')]
+		if zip := b.want("GET", link, nil, http.StatusOK); !strings.HasPrefix(zip, "PK") {
+			t.Errorf("the export link gave %.20q", zip)
+		}
+
+		// Deletion with an emailed code.
+		b.want("POST", "/account/privacy/code", url.Values{"action": {"erase"}}, http.StatusSeeOther)
+		code := codeRE.FindString(mailText(t, n, "priscilla@example.org", "confirmation code"))
+		b.want("POST", "/account/privacy/delete", url.Values{"code": {"000000"}}, http.StatusUnprocessableEntity)
+		b.want("POST", "/account/privacy/delete", url.Values{"code": {code}}, http.StatusSeeOther)
+		if _, err := n.Accounts.ByID(ctx, a.ID); err == nil {
+			t.Error("the account still exists after deletion")
+		}
+		if st, _ := b.do("GET", "/account/privacy", nil); st != http.StatusSeeOther {
+			t.Errorf("the privacy centre after deletion = %d, want a redirect to login", st)
+		}
+
+		logs := n.Logs.String()
+		for _, l := range strings.Split(logs, "\n") {
+			if strings.Contains(l, `"msg":"request"`) && strings.Contains(l, "127.0.0.1") {
+				t.Errorf("a request line holds the full client address: %s", l)
+			}
+		}
+		if strings.Count(logs, `"msg":"request"`) < 10 {
+			t.Fatalf("the log has too few request lines to judge:\n%s", logs)
+		}
+		for what, secret := range map[string]string{"email": "priscilla", "name": "Priscilla", "account number": a.Number,
+			"fax number": strings.TrimPrefix(number, "+"), "phone": "555 0199",
+			"export token": strings.TrimPrefix(link, "/account/privacy/export/"), "code": code, "password": password} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("the log holds the %s (%q)", what, secret)
+				for _, l := range strings.Split(logs, "\n") {
+					if strings.Contains(l, secret) {
+						t.Log(l)
+					}
+				}
+			}
+		}
+	})
+}
