@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -270,4 +271,26 @@ func TestOpen(t *testing.T) {
 	if ua.cfg.MaxInbound != 7 || len(f.Trunks) != 1 || f.Trunks[0].Numbers.Count != 10 {
 		t.Errorf("opened with %+v from %+v", ua.cfg, f)
 	}
+}
+
+func FuzzParseFile(f *testing.F) {
+	f.Add([]byte("[sip]\nlisten = 127.0.0.1:5060\n[trunk a]\nhost = 127.0.0.1\nnumbers = +3120555/100\nregister = true\nusername = u\n"))
+	f.Add([]byte("[trunk b]\nhost = x:1\npriority = 2\nmax-calls = 3 # c\ncalls-per-second = 1\naudio-first = yes\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		file, err := ParseFile(bytes.NewReader(b))
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "sip config: ") {
+				t.Fatalf("error %q does not say where it comes from", err)
+			}
+			return
+		}
+		for _, tr := range file.Trunks {
+			if err := tr.validate(); err != nil {
+				t.Fatalf("accepted an invalid trunk: %v", err)
+			}
+			if tr.Numbers.Count < 0 || tr.MaxCalls < 0 {
+				t.Fatalf("negative limits: %+v", tr)
+			}
+		}
+	})
 }
