@@ -23,6 +23,7 @@ import (
 	"github.com/faxhaven/faxhaven/internal/mailin"
 	"github.com/faxhaven/faxhaven/internal/peer"
 	"github.com/faxhaven/faxhaven/internal/service"
+	"github.com/faxhaven/faxhaven/internal/store/storetest"
 )
 
 const faxDomain = "fax.example.net"
@@ -39,15 +40,16 @@ type rig struct {
 	account int64
 	number  string // the account's fax number
 	stop    func()
+	extra   []string // settings of every start
 }
 
 func startRig(t *testing.T, maxBytes int64, extra ...string) *rig {
 	t.Helper()
-	r := &rig{t: t, dir: t.TempDir(), dns: mailin.NewDNS()}
+	r := &rig{t: t, dir: t.TempDir(), dns: mailin.NewDNS(), extra: extra}
 	// Only signatures vouch for example.org: its SPF allows no one.
 	r.dns.Set("s1._domainkey.example.org", mailin.DKIMRecord(t, mailin.TestKey))
 	r.dns.Set("example.org", "v=spf1 -all")
-	r.start(maxBytes, extra...)
+	r.start(maxBytes)
 	ctx := context.Background()
 	b, err := r.svc.Brands.BySlug(ctx, brands.DefaultSlug)
 	if err != nil {
@@ -80,14 +82,14 @@ func startRig(t *testing.T, maxBytes int64, extra ...string) *rig {
 }
 
 // start runs the service and the SMTP server on the rig's data.
-func (r *rig) start(maxBytes int64, extra ...string) {
+func (r *rig) start(maxBytes int64) {
 	t := r.t
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	args := append([]string{"--data-dir", r.dir, "--listen", ln.Addr().String(), "--smtp-listen", "",
-		"--fax-domain", faxDomain, "--send-retry-backoff", "100ms", "--max-upload-mb", "5"}, extra...)
+		"--fax-domain", faxDomain, "--send-retry-backoff", "100ms", "--max-upload-mb", "5"}, r.extra...)
 	cfg, err := config.Load("serve", args, func(string) string { return "" }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -212,7 +214,11 @@ func (r *rig) count(q string, args ...any) int {
 func (r *rig) to() string { return r.number + "@" + faxDomain }
 
 func TestEmailToFaxDeliveredAndConfirmed(t *testing.T) {
-	r := startRig(t, 0)
+	storetest.Each(t, testDeliveredAndConfirmed)
+}
+
+func testDeliveredAndConfirmed(t *testing.T, dbURL string) {
+	r := startRig(t, 0, "--database-url", dbURL)
 	raw := mailin.SignDKIM(t, mailin.Fixture(t, "gmail.eml", r.to()), "example.org", mailin.TestKey)
 	if err := r.send("alice@example.org", []string{r.to()}, raw); err != nil {
 		t.Fatalf("message refused: %v", err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/faxhaven/faxhaven/internal/mailin"
+	"github.com/faxhaven/faxhaven/internal/store/storetest"
 )
 
 // TestForgedSenderGetsNoFax checks that mail in the name of a registered
@@ -57,7 +58,11 @@ func TestForgedSenderGetsNoFax(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	r := startRig(t, 64<<10)
+	storetest.Each(t, testRefusals)
+}
+
+func testRefusals(t *testing.T, dbURL string) {
+	r := startRig(t, 64<<10, "--database-url", dbURL)
 	ok := func(raw []byte) []byte { return mailin.SignDKIM(t, raw, "example.org", mailin.TestKey) }
 	big := ok(append(mailin.Fixture(t, "plain.eml", r.to()), bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789\r\n"), 2000)...))
 	unknown := bytes.Replace(mailin.Fixture(t, "plain.eml", r.to()), []byte("From: alice@example.org"), []byte("From: mallory@example.org"), 1)
