@@ -264,3 +264,134 @@ func TestInviteFlood(t *testing.T) {
 	}
 	waitIdle(t, u)
 }
+
+// message is any SIP message read off the wire.
+type message struct {
+	start   string
+	headers map[string]string
+}
+
+// readRequest returns the next request with method, skipping other traffic.
+func (p *rawPeer) readRequest(t *testing.T, method string, within time.Duration) *message {
+	t.Helper()
+	buf := make([]byte, 65536)
+	deadline := time.Now().Add(within)
+	for {
+		p.conn.SetReadDeadline(deadline)
+		n, _, err := p.conn.ReadFromUDP(buf)
+		if err != nil {
+			t.Fatalf("no %s request: %v", method, err)
+		}
+		sc := bufio.NewScanner(strings.NewReader(string(buf[:n])))
+		if !sc.Scan() || !strings.HasPrefix(sc.Text(), method+" ") {
+			continue
+		}
+		m := &message{start: sc.Text(), headers: map[string]string{}}
+		for sc.Scan() && sc.Text() != "" {
+			if k, v, ok := strings.Cut(sc.Text(), ":"); ok {
+				k = strings.ToLower(strings.TrimSpace(k))
+				if _, seen := m.headers[k]; !seen {
+					m.headers[k] = strings.TrimSpace(v)
+				}
+			}
+		}
+		return m
+	}
+}
+
+// Re-INVITE glare the other way round: the far end re-INVITEs while ours
+// is pending, and gets 491 (RFC 3261 section 14.1); our re-INVITE then
+// completes and the call is in T.38.
+func TestReinviteGlareAnswered491(t *testing.T) {
+	u, _ := newUA(t, []Trunk{localTrunk("local", 5999)}, func(c *Config) { c.SwitchWait = 300 * time.Millisecond })
+	p := newRawPeer(t, "127.0.0.1", u.Addr())
+	const id = "glare1"
+	audio := "v=0\no=peer 1 1 IN IP4 127.0.0.1\ns=-\nc=IN IP4 127.0.0.1\nt=0 0\nm=audio 40002 RTP/AVP 8\n"
+	r := p.invite(t, id, did, "", audio)
+	if r.code != 200 {
+		t.Fatalf("audio INVITE answered %d", r.code)
+	}
+	ours := r.headers["to"]
+	p.send(t, fmt.Sprintf(`
+ACK sip:%s SIP/2.0
+Via: SIP/2.0/UDP %s;branch=z9hG4bKack1;rport
+From: <sip:+31201234567@127.0.0.1>;tag=%s
+To: %s
+Call-ID: %s
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+`, u.Addr(), p.addr(), id, ours, id))
+
+	// Our switch to T.38 arrives; the far end crosses it with its own.
+	reinv := p.readRequest(t, "INVITE", 5*time.Second)
+	body := strings.ReplaceAll(t38Body, "\n", "\r\n")
+	p.send(t, fmt.Sprintf(`
+INVITE sip:%s SIP/2.0
+Via: SIP/2.0/UDP %s;branch=z9hG4bKglare;rport
+From: <sip:+31201234567@127.0.0.1>;tag=%s
+To: %s
+Call-ID: %s
+CSeq: 2 INVITE
+Contact: <sip:peer@%s>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: %d
+
+`, u.Addr(), p.addr(), id, ours, id, p.addr(), len(body))+body)
+	if res := p.read(t, id, "INVITE", 5*time.Second); res.code != 491 {
+		t.Fatalf("a crossing re-INVITE was answered %d, want 491", res.code)
+	}
+	// ACK the 491 in its transaction, then accept ours.
+	p.send(t, fmt.Sprintf(`
+ACK sip:%s SIP/2.0
+Via: SIP/2.0/UDP %s;branch=z9hG4bKglare;rport
+From: <sip:+31201234567@127.0.0.1>;tag=%s
+To: %s
+Call-ID: %s
+CSeq: 2 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+`, u.Addr(), p.addr(), id, ours, id))
+	p.send(t, fmt.Sprintf(`
+SIP/2.0 200 OK
+Via: %s
+From: %s
+To: %s
+Call-ID: %s
+CSeq: %s
+Contact: <sip:peer@%s>
+Content-Type: application/sdp
+Content-Length: %d
+
+`, reinv.headers["via"], reinv.headers["from"], reinv.headers["to"], id, reinv.headers["cseq"], p.addr(), len(body))+body)
+	p.readRequest(t, "ACK", 5*time.Second)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		cs := u.Calls()
+		if len(cs) == 1 && cs[0].T38 && cs[0].Remote == "127.0.0.1:40000" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("calls %+v: want one in T.38 towards 127.0.0.1:40000", cs)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	p.send(t, fmt.Sprintf(`
+BYE sip:%s SIP/2.0
+Via: SIP/2.0/UDP %s;branch=z9hG4bKbye1;rport
+From: <sip:+31201234567@127.0.0.1>;tag=%s
+To: %s
+Call-ID: %s
+CSeq: 3 BYE
+Max-Forwards: 70
+Content-Length: 0
+
+`, u.Addr(), p.addr(), id, ours, id))
+	if res := p.read(t, id, "BYE", 5*time.Second); res.code != 200 {
+		t.Errorf("BYE answered %d", res.code)
+	}
+	waitIdle(t, u)
+}
