@@ -41,11 +41,17 @@ type rig struct {
 	number  string // the account's fax number
 	stop    func()
 	extra   []string // settings of every start
+	noJobs  bool     // do not run the job queue: accepted mail stays as accepted
 }
 
 func startRig(t *testing.T, maxBytes int64, extra ...string) *rig {
 	t.Helper()
-	r := &rig{t: t, dir: t.TempDir(), dns: mailin.NewDNS(), extra: extra}
+	return startRigWith(t, &rig{extra: extra}, maxBytes)
+}
+
+func startRigWith(t *testing.T, r *rig, maxBytes int64) *rig {
+	t.Helper()
+	r.t, r.dir, r.dns = t, t.TempDir(), mailin.NewDNS()
 	// Only signatures vouch for example.org: its SPF allows no one.
 	r.dns.Set("s1._domainkey.example.org", mailin.DKIMRecord(t, mailin.TestKey))
 	r.dns.Set("example.org", "v=spf1 -all")
@@ -102,7 +108,12 @@ func (r *rig) start(maxBytes int64) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx, ln) }()
+	if r.noJobs {
+		ln.Close()
+		done <- nil
+	} else {
+		go func() { done <- svc.Run(ctx, ln) }()
+	}
 	srv := mailin.NewServer(mailin.Config{Resolver: r.dns, MaxMessageBytes: maxBytes},
 		mailin.BrandDomains{Brands: svc.Brands}, svc.Faxes, mailin.FailingRecipients{Faxes: svc.Faxes})
 	sl, err := net.Listen("tcp", "127.0.0.1:0")
