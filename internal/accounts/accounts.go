@@ -128,6 +128,13 @@ type Service struct {
 	Sessions *Sessions
 	// Limiter counts failed logins; nil means one with default limits.
 	Limiter *Limiter
+
+	// Privacy hooks (issue 7), both optional. Screen refuses an address
+	// before registration (K1: a deleted child's address); OnRegister runs
+	// in the registration's transaction (the consent ledger's first entry,
+	// a referral's success).
+	Screen     func(ctx context.Context, brandID int64, email string) error
+	OnRegister func(ctx context.Context, tx *sql.Tx, a *Account) error
 }
 
 // Token lifetimes.
@@ -322,6 +329,11 @@ func (s *Service) Register(ctx context.Context, r Registration) (*Account, error
 	if verr := r.validate(policy.Version); verr != nil {
 		return nil, verr
 	}
+	if s.Screen != nil { // issue 7
+		if err := s.Screen(ctx, brand.ID, r.Email); err != nil {
+			return nil, invalid("email", "err.email_refused")
+		}
+	}
 	if !i18n.Supported(r.Language) {
 		r.Language = i18n.Default
 	}
@@ -351,6 +363,11 @@ func (s *Service) Register(ctx context.Context, r Registration) (*Account, error
 				a.BrandID, a.Number, a.Name, a.Email, hash, a.Language, a.MarketingOptIn, a.PolicyVersion,
 				store.Micros(now), a.Gender, a.Occupation, a.IncomeBand, a.Plan, a.Status, store.Micros(now)).Scan(&a.ID); err != nil {
 				return err
+			}
+			if s.OnRegister != nil { // issue 7
+				if err := s.OnRegister(ctx, tx, a); err != nil {
+					return err
+				}
 			}
 			return s.sendTokenTx(ctx, tx, brand, a, purposeVerify)
 		})

@@ -41,6 +41,8 @@ var privacyCatalog = map[string]entry{
 	"legal.instrument.warrant":     {"warrant", "bevelschrift"},
 	"legal.instrument.network":     {"network provider request", "verzoek van een netwerkaanbieder"},
 
+	"err.email_refused": {"This address cannot register here. If you think this is a mistake, contact support.", "Met dit adres kunt u zich hier niet aanmelden. Denkt u dat dit een vergissing is, neem dan contact op met de klantenservice."},
+
 	// Navigation.
 	"nav.privacy":        {"Privacy: what we keep", "Privacy: wat wij bewaren"},
 	"nav.privacy_centre": {"Privacy", "Privacy"},

@@ -50,3 +50,17 @@ func (s *Service) CheckRegistration(ctx context.Context, brandID int64, email st
 	}
 	return nil
 }
+
+// Registered runs in the transaction that creates an account: it records
+// the marketing choice made at registration as the consent ledger's first
+// entry (O1) and marks a referral of the address as successful (R1).
+func (s *Service) Registered(ctx context.Context, tx *sql.Tx, accountID, brandID int64, email string, marketing bool) error {
+	if err := s.recordTx(ctx, tx, accountID, PurposeMarketing, marketing, MethodRegistration); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE referrals SET joined_at = $1 WHERE brand_id = $2 AND friend_hash = $3 AND joined_at = 0",
+		store.Micros(s.Clock.Now()), brandID, s.keyedHash(email)); err != nil {
+		return fmt.Errorf("privacy: referral joined: %w", err)
+	}
+	return nil
+}

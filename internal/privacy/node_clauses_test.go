@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/faxhaven/faxhaven/internal/accounts"
 	"github.com/faxhaven/faxhaven/internal/faxes"
 	"github.com/faxhaven/faxhaven/internal/privacy"
 	"github.com/faxhaven/faxhaven/internal/staff"
@@ -216,6 +217,39 @@ func TestPolicy_J1_BlockedSenderRefusedAtDelivery(t *testing.T) {
 		got, _ := n.Faxes.Get(ctx, spammer.ID, f.ID)
 		if got.Status == faxes.Delivered {
 			t.Errorf("the blocked fax was delivered: %+v", got)
+		}
+	})
+}
+
+// Registration records the marketing choice as the ledger's first entry,
+// marks an invited friend as joined, and refuses a deleted child's address.
+func TestPolicy_K1_RegistrationRefusesDeletedChildsAddress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		n := startNode(t, dbURL)
+		ctx := context.Background()
+		inviter, _ := n.register(t, "Ina Inviter", "ina@example.org")
+		if _, err := n.Privacy.Refer(ctx, inviter.ID, "Kim", "kim.kid@example.org"); err != nil {
+			t.Fatal(err)
+		}
+		kid, _ := n.register(t, "Kim Kid", "kim.kid@example.org")
+		if sent, joined, _ := n.Privacy.ReferralStats(ctx, inviter.ID); sent != 1 || joined != 1 {
+			t.Errorf("referral after the friend registered: %d sent, %d joined", sent, joined)
+		}
+		l, err := n.Privacy.Ledger(ctx, kid.ID)
+		if err != nil || len(l) != 1 || l[0].Purpose != privacy.PurposeMarketing || l[0].Method != privacy.MethodRegistration || !l[0].Granted {
+			t.Errorf("ledger after registration = %+v, %v", l, err)
+		}
+		if err := n.Privacy.FlagChild(ctx, n.staffMember(t, staff.Support), kid.ID, "ticket 7: parent wrote in"); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := n.Brands.BySlug(ctx, "default")
+		p, _ := n.Brands.CurrentPolicy(ctx, b.ID)
+		no := false
+		_, err = n.Accounts.Register(ctx, accounts.Registration{BrandID: b.ID, Name: "Kim Again", Email: "Kim.Kid@example.org",
+			Password: "correct horse battery staple 7", Marketing: &no, AcceptPolicy: true, PolicyVersion: p.Version})
+		var verr *accounts.ValidationError
+		if !errors.As(err, &verr) || verr.Field("email") != "err.email_refused" {
+			t.Errorf("registering the child's address again: %v", err)
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faxhaven/faxhaven/internal/privacy"
 	"github.com/faxhaven/faxhaven/internal/store/storetest"
 )
 
@@ -83,8 +84,8 @@ func TestPolicy_D1_PrivacyCentreInThePortal(t *testing.T) {
 		if !c.Newsletters || c.Contact != "phone" || c.FaxRetentionDays != 30 {
 			t.Errorf("choices after the form = %+v", c)
 		}
-		if l, _ := n.Privacy.Ledger(ctx, a.ID); len(l) != 2 {
-			t.Errorf("ledger after the form = %+v, want newsletters yes and marketing no", l)
+		if l, _ := n.Privacy.Ledger(ctx, a.ID); len(l) != 3 || l[0].Method != privacy.MethodRegistration {
+			t.Errorf("ledger after the form = %+v, want the registration choice, newsletters yes and marketing no", l)
 		}
 		b.want("POST", "/account/privacy/choices", url.Values{"marketing": {"no"}, "newsletters": {"yes"}, "partner_offers": {"no"},
 			"open_tracking": {"no"}, "contact": {"phone"}, "phone": {""}}, http.StatusUnprocessableEntity)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/faxhaven/faxhaven/internal/accounts"
 	"github.com/faxhaven/faxhaven/internal/faxes"
 	"github.com/faxhaven/faxhaven/internal/jobs"
 	mailout "github.com/faxhaven/faxhaven/internal/mail"
@@ -25,6 +26,8 @@ func newPrivacy(ctx context.Context, s *Service) (*privacy.Service, error) {
 		return nil, err
 	}
 	s.Faxes.Blocked = p.Blocked
+	s.Privacy = p
+	privacyHooks(s)
 	return p, nil
 }
 
@@ -47,4 +50,14 @@ type faxPDFs struct{ f *faxes.Service }
 func (f faxPDFs) PDF(ctx context.Context, accountID, faxID int64) ([]byte, error) {
 	b, _, err := f.f.PDF(ctx, accountID, faxID)
 	return b, err
+}
+
+// privacyHooks connects registration to the privacy service (issue 7):
+// a deleted child's address is refused (K1), and the marketing choice and
+// a referral's success are recorded in the registration's transaction.
+func privacyHooks(s *Service) {
+	s.Accounts.Screen = s.Privacy.CheckRegistration
+	s.Accounts.OnRegister = func(ctx context.Context, tx *sql.Tx, a *accounts.Account) error {
+		return s.Privacy.Registered(ctx, tx, a.ID, a.BrandID, a.Email, a.MarketingOptIn)
+	}
 }
