@@ -296,7 +296,7 @@ func (s *Server) setPreferences(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "err.marketing_choice")
 		return
 	}
-	if err := s.Accounts.SetMarketing(r.Context(), currentAccount(r).ID, optIn); err != nil {
+	if err := s.setMarketing(r.Context(), currentAccount(r).ID, optIn); err != nil { // issue 7: see privacy.go
 		s.serverError(w, r, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -299,4 +300,13 @@ func (s *Server) faxJunk(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(w, r, "privacy.flash.junk")
 	http.Redirect(w, r, "/faxes", http.StatusSeeOther)
+}
+
+// setMarketing stores a marketing choice made on the account page; with
+// the privacy service it also goes into the consent ledger (O1).
+func (s *Server) setMarketing(ctx context.Context, accountID int64, optIn bool) error {
+	if s.Privacy == nil {
+		return s.Accounts.SetMarketing(ctx, accountID, optIn)
+	}
+	return s.Privacy.SetMarketing(ctx, accountID, optIn, privacy.MethodPortal)
 }
