@@ -43,6 +43,24 @@ var privacyCatalog = map[string]entry{
 
 	"err.email_refused": {"This address cannot register here. If you think this is a mistake, contact support.", "Met dit adres kunt u zich hier niet aanmelden. Denkt u dat dit een vergissing is, neem dan contact op met de klantenservice."},
 
+	// Cookies (C4).
+	"nav.cookies":                  {"Cookies", "Cookies"},
+	"cookies.title":                {"Cookie settings", "Cookie-instellingen"},
+	"cookies.heading":              {"Your cookie settings", "Uw cookie-instellingen"},
+	"cookies.lead":                 {"Strictly necessary cookies keep you logged in and remember your language and this choice; they are always on. Everything else is off until you switch it on, and switching it off deletes the cookie.", "Strikt noodzakelijke cookies houden u ingelogd en onthouden uw taal en deze keuze; die staan altijd aan. Al het andere staat uit tot u het aanzet, en uitzetten verwijdert de cookie."},
+	"cookies.gpc":                  {"Your browser sends Global Privacy Control, so statistics and marketing cookies stay off whatever you tick here.", "Uw browser stuurt Global Privacy Control, dus statistiek- en marketingcookies blijven uit, wat u hier ook aanvinkt."},
+	"cookies.category.necessary":   {"Strictly necessary (always on)", "Strikt noodzakelijk (altijd aan)"},
+	"cookies.category.preferences": {"Preferences: remember my language for a year", "Voorkeuren: onthoud mijn taal een jaar lang"},
+	"cookies.category.statistics":  {"Statistics: count visits with a random ID, never linked to my account", "Statistiek: bezoeken tellen met een willekeurige ID, nooit gekoppeld aan mijn account"},
+	"cookies.category.marketing":   {"Marketing: remember the invitation I arrived with", "Marketing: onthoud de uitnodiging waarmee ik binnenkwam"},
+	"cookies.save":                 {"Save my choice", "Mijn keuze opslaan"},
+	"cookies.revision":             {"Cookie policy revision %s. When it changes we ask again.", "Cookiebeleid versie %s. Als het verandert, vragen wij het opnieuw."},
+	"cookies.banner.label":         {"Cookie choice", "Cookiekeuze"},
+	"cookies.banner.text":          {"We use only strictly necessary cookies unless you allow more.", "Wij gebruiken alleen strikt noodzakelijke cookies, tenzij u meer toestaat."},
+	"cookies.banner.settings":      {"Choose per kind", "Per soort kiezen"},
+	"cookies.banner.necessary":     {"Only necessary", "Alleen noodzakelijk"},
+	"cookies.banner.all":           {"Allow all", "Alles toestaan"},
+
 	// Navigation.
 	"nav.privacy":        {"Privacy: what we keep", "Privacy: wat wij bewaren"},
 	"nav.privacy_centre": {"Privacy", "Privacy"},

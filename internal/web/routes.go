@@ -56,6 +56,7 @@ func (s *Server) routes() http.Handler {
 
 	s.faxRoutes(mux)
 	s.privacyRoutes(mux) // issue 7
+	s.cookieRoutes(mux)  // issue 7
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "err.not_found")
@@ -78,6 +79,7 @@ func (s *Server) routes() http.Handler {
 	h = s.limitBody(h)
 	h = s.headers(h)
 	h = s.identify(h)
+	h = s.cookieGuard(h) // issue 7: cookie consent, before identify reads the language
 	h = s.observe(h)
 	return h
 }
