@@ -47,7 +47,7 @@ func (l *Loopback) Send(ctx context.Context, out *Outbound) (*Result, error) {
 	}
 	in := &Inbound{CallID: out.CallID, From: out.From, To: out.To, RemoteID: call.Receiver.RemoteID, Received: start}
 	for _, p := range call.Pages {
-		in.Pages = append(in.Pages, ReceivedPage{Page: p.Page})
+		in.Pages = append(in.Pages, ReceivedPage{Page: p.Page, Coded: p.Coded()})
 	}
 	// The fax counts as delivered only once the receiving side has stored
 	// it; a receiver that cannot store it fails the send, which is retried.
