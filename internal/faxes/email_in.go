@@ -122,20 +122,20 @@ func (s *Service) AcceptEmail(ctx context.Context, in *EmailIn) error {
 	if len(in.Numbers) == 0 {
 		return &Error{Code: "email.err.no_recipient", Msg: "the message names no fax number; address it to <number>@<fax domain>"}
 	}
-	accountID, err := s.senderAccount(ctx, in.BrandID, in.Sender)
-	if err != nil {
-		return err
-	}
-	if accountID == 0 {
+	// One query finds the sender's account and its settings: this runs
+	// for every message, before the server may answer.
+	var accountID int64
+	acct := &accountInfo{brandID: in.BrandID}
+	settings := EmailSettings{}
+	err := s.DB.QueryRowContext(ctx, `SELECT a.id, a.name, a.email, a.language, COALESCE(st.token_hash, ''), COALESCE(st.body_note, 'auto')
+		FROM email_senders e JOIN accounts a ON a.id = e.account_id LEFT JOIN email_fax_settings st ON st.account_id = a.id
+		WHERE e.address = $1 AND a.brand_id = $2 AND a.status = 'active' ORDER BY a.id LIMIT 1`,
+		strings.ToLower(in.Sender), in.BrandID).Scan(&accountID, &acct.name, &acct.email, &acct.lang, &settings.TokenHash, &settings.BodyNote)
+	if errors.Is(err, sql.ErrNoRows) {
 		return &Error{Code: "email.err.unknown_sender", Msg: "the sender " + in.Sender + " is not registered to send faxes by email; add it in the portal under email to fax"}
 	}
-	acct, err := s.account(ctx, accountID)
 	if err != nil {
-		return err
-	}
-	settings, err := s.EmailSettingsOf(ctx, s.DB, accountID)
-	if err != nil {
-		return err
+		return fmt.Errorf("faxes: email sender: %w", err)
 	}
 	subject := in.Subject
 	problem := ""

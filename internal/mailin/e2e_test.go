@@ -32,7 +32,7 @@ const faxDomain = "fax.example.net"
 // the test controls, and one account that may send from
 // alice@example.org.
 type rig struct {
-	t       *testing.T
+	t       testing.TB
 	dir     string
 	svc     *service.Service
 	dns     *mailin.FakeDNS
@@ -49,7 +49,7 @@ func startRig(t *testing.T, maxBytes int64, extra ...string) *rig {
 	return startRigWith(t, &rig{extra: extra}, maxBytes)
 }
 
-func startRigWith(t *testing.T, r *rig, maxBytes int64) *rig {
+func startRigWith(t testing.TB, r *rig, maxBytes int64) *rig {
 	t.Helper()
 	r.t, r.dir, r.dns = t, t.TempDir(), mailin.NewDNS()
 	// Only signatures vouch for example.org: its SPF allows no one.
