@@ -2,9 +2,18 @@ package mailin
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
+	"math/big"
 	"net"
+	netsmtp "net/smtp"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 
@@ -95,5 +104,63 @@ func TestDeliverReplies(t *testing.T) {
 	var se *smtp.SMTPError
 	if !errors.As(err, &se) || se.Code != 451 {
 		t.Fatalf("with DNS down: %v, want 451", err)
+	}
+}
+
+// TestStartTLS runs the server with a certificate and sends a message
+// over STARTTLS with Go's client, verifying the server's certificate.
+func TestStartTLS(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "mx.fax.example.net"},
+		DNSNames: []string{"mx.fax.example.net"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+
+	dns := newDNS()
+	dns.set("example.org", "v=spf1 ip4:127.0.0.1 -all")
+	fx := &recordFaxes{}
+	s := NewServer(Config{Hostname: "mx.fax.example.net", Resolver: dns,
+		TLS: &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}}, oneDomain{}, fx, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Serve(ln)
+	t.Cleanup(func() { s.Shutdown(context.Background()) })
+
+	c, err := netsmtp.Dial(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); !ok {
+		t.Fatal("STARTTLS is not offered")
+	}
+	if err := c.StartTLS(&tls.Config{ServerName: "mx.fax.example.net", RootCAs: pool}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Mail("alice@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Rcpt("+31201234567@fax.example.net"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(fixture(t, "gmail.eml", "+31201234567@fax.example.net"))
+	if err := w.Close(); err != nil {
+		t.Fatalf("message refused over TLS: %v", err)
+	}
+	c.Quit()
+	if fx.got == nil || len(fx.got.Files) != 1 || fx.got.Numbers[0] != "+31201234567" || !fx.got.Authenticated {
+		t.Fatalf("the fax service got %+v", fx.got)
 	}
 }
