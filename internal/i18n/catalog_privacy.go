@@ -53,6 +53,7 @@ var privacyCatalog = map[string]entry{
 	"cookies.category.preferences": {"Preferences: remember my language for a year", "Voorkeuren: onthoud mijn taal een jaar lang"},
 	"cookies.category.statistics":  {"Statistics: count visits with a random ID, never linked to my account", "Statistiek: bezoeken tellen met een willekeurige ID, nooit gekoppeld aan mijn account"},
 	"cookies.category.marketing":   {"Marketing: remember the invitation I arrived with", "Marketing: onthoud de uitnodiging waarmee ik binnenkwam"},
+	"cookies.saved":                {"Your cookie choice is saved.", "Uw cookiekeuze is opgeslagen."},
 	"cookies.save":                 {"Save my choice", "Mijn keuze opslaan"},
 	"cookies.revision":             {"Cookie policy revision %s. When it changes we ask again.", "Cookiebeleid versie %s. Als het verandert, vragen wij het opnieuw."},
 	"cookies.banner.label":         {"Cookie choice", "Cookiekeuze"},

@@ -189,6 +189,7 @@ func (s *Server) setCookieConsent(w http.ResponseWriter, r *http.Request) {
 			s.clearCookie(w, r, oc.name, "/")
 		}
 	}
+	s.setFlash(w, r, "cookies.saved")
 	back := r.PostForm.Get("return")
 	if !strings.HasPrefix(back, "/") || strings.HasPrefix(back, "//") {
 		back = "/"

@@ -15,7 +15,9 @@ func (b *browser) jarNames() []string {
 	u, _ := url.Parse(b.env.HTTP.URL)
 	var out []string
 	for _, c := range b.c.Jar.Cookies(u) {
-		out = append(out, c.Name)
+		if c.Name != flashCookie { // a one-time message, strictly necessary
+			out = append(out, c.Name)
+		}
 	}
 	sort.Strings(out)
 	return out
