@@ -57,6 +57,10 @@ type EmailSettings struct {
 // Zero means DefaultEmailRateLimit.
 const DefaultEmailRateLimit = 60
 
+// maxRefusalNotices bounds the notices of refused mail an account owner
+// gets per hour.
+const maxRefusalNotices = 5
+
 // EmailFaxJob turns one accepted email into faxes.
 type EmailFaxJob struct {
 	InboundID int64 `json:"inbound_id"`
@@ -152,8 +156,24 @@ func (s *Service) AcceptEmail(ctx context.Context, in *EmailIn) error {
 		}
 	}
 	if problem != "" {
-		// Tell the owner, never the address in From: it may be forged.
+		// Tell the owner, never the address in From: it may be forged. A
+		// few notices an hour say enough; more would let a forger flood
+		// the owner's mailbox.
 		if err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+			now := s.Clock.Now()
+			var recent int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM email_inbound WHERE account_id = $1 AND status = 'refused' AND created_at > $2",
+				accountID, store.Micros(now.Add(-time.Hour))).Scan(&recent); err != nil {
+				return err
+			}
+			// A refused message is remembered without its content.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO email_inbound (account_id, sender, payload, status, error, created_at, done_at)
+				VALUES ($1, $2, $3, 'refused', $4, $5, $5)`, accountID, strings.ToLower(in.Sender), []byte{}, problem, store.Micros(now)); err != nil {
+				return err
+			}
+			if recent >= maxRefusalNotices {
+				return nil
+			}
 			return s.Mail.EnqueueTx(ctx, tx, accountID, s.refusedEmail(ctx, acct, in.Sender, problem))
 		}); err != nil {
 			return fmt.Errorf("faxes: tell the owner of a refused email: %w", err)
@@ -213,7 +233,7 @@ func (s *Service) AcceptEmail(ctx context.Context, in *EmailIn) error {
 	now := s.Clock.Now()
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var recent int
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM email_inbound WHERE account_id = $1 AND created_at > $2",
+		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM email_inbound WHERE account_id = $1 AND status <> 'refused' AND created_at > $2",
 			accountID, store.Micros(now.Add(-time.Hour))).Scan(&recent); err != nil {
 			return err
 		}
