@@ -217,6 +217,14 @@ func TestBounceMarksRecipientFailing(t *testing.T) {
 			t.Errorf("%s still failing after it was saved again", rc.Address)
 		}
 	}
+	// and the next fax reaches it, now as TIFF.
+	if err := r.send("alice@example.org", []string{r.to()}, raw); err != nil {
+		t.Fatal(err)
+	}
+	m = r.waitMail("gone@example.com", "Fax from")
+	if !strings.Contains(string(m.Raw), "image/tiff") || strings.Contains(string(m.Raw), "application/pdf") {
+		t.Error("a TIFF recipient did not get the fax as TIFF")
+	}
 }
 
 // TestPolicy_U2_EmailContentSealed checks that an accepted message is
