@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"golang.org/x/net/netutil"
 
 	"github.com/faxhaven/faxhaven/internal/faxes"
 	"github.com/faxhaven/faxhaven/internal/mail"
@@ -62,6 +63,10 @@ type Config struct {
 	// Resolver answers the sender checks' DNS queries. Default
 	// net.DefaultResolver.
 	Resolver Resolver
+	// MaxConnections bounds the conversations at once, and with
+	// MaxMessageBytes the memory messages in flight can take; more
+	// clients wait to be accepted. Default 100.
+	MaxConnections int
 	// Timeout bounds each read and write of a connection. Default 5
 	// minutes (RFC 5321 section 4.5.3.2 asks for at least that much).
 	Timeout time.Duration
@@ -91,6 +96,9 @@ func NewServer(cfg Config, d Domains, fx Faxes, b Bounces) *Server {
 	if cfg.Resolver == nil {
 		cfg.Resolver = net.DefaultResolver
 	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = 100
+	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Minute
 	}
@@ -115,7 +123,7 @@ func NewServer(cfg Config, d Domains, fx Faxes, b Bounces) *Server {
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	err := s.smtp.Serve(ln)
+	err := s.smtp.Serve(netutil.LimitListener(ln, s.cfg.MaxConnections))
 	if errors.Is(err, smtp.ErrServerClosed) {
 		return nil
 	}
