@@ -62,6 +62,10 @@ var privacyCatalog = map[string]entry{
 	"cookies.banner.necessary":     {"Only necessary", "Alleen noodzakelijk"},
 	"cookies.banner.all":           {"Allow all", "Alles toestaan"},
 
+	"privacy.notice.policy_changed": {"Our privacy policy changed in a way that matters (version %s). Data we already hold stays under the version you accepted, and nothing new is done with it without your consent.", "Ons privacybeleid is op een belangrijk punt gewijzigd (versie %s). Gegevens die wij al hebben blijven onder de versie die u accepteerde, en er gebeurt niets nieuws mee zonder uw toestemming."},
+	"privacy.notice.read":           {"Read the new policy", "Lees het nieuwe beleid"},
+	"privacy.junk.report":           {"Report as junk and block the sender", "Melden als ongewenst en afzender blokkeren"},
+
 	// Navigation.
 	"nav.privacy":        {"Privacy: what we keep", "Privacy: wat wij bewaren"},
 	"nav.privacy_centre": {"Privacy", "Privacy"},

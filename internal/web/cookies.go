@@ -127,16 +127,25 @@ func (s *Server) cookieGuard(next http.Handler) http.Handler {
 	})
 }
 
-// CookieBanner is what the layout shows of the cookie choice.
-type CookieBanner struct {
-	Show    bool // ask: no choice yet, or one for an older revision
-	Allowed map[string]bool
-	GPC     bool
+// Notices are the privacy notices the layout shows on every page: the
+// cookie banner (C4) and, for a logged-in user, a material change of the
+// policy since the version they accepted (N1).
+type Notices struct {
+	Cookies bool // ask about cookies: no choice yet, or one for an older revision
+	// PolicyVersion is the brand's current policy version when it is a
+	// material change the user has not accepted; "" otherwise.
+	PolicyVersion string
 }
 
-func cookieBanner(r *http.Request) *CookieBanner {
-	c := consentOf(r)
-	return &CookieBanner{Show: !c.Decided, Allowed: c.Allowed, GPC: c.GPC}
+func (s *Server) notices(r *http.Request) *Notices {
+	n := &Notices{Cookies: !consentOf(r).Decided}
+	st := stateOf(r)
+	if st.account != nil && st.brand != nil {
+		if p, err := s.Brands.CurrentPolicy(r.Context(), st.brand.ID); err == nil && p.Material && p.Version != st.account.PolicyVersion {
+			n.PolicyVersion = p.Version
+		}
+	}
+	return n
 }
 
 // cookieRoutes registers the cookie settings page and the banner's form.

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/faxhaven/faxhaven/internal/accounts/accountstest"
+	"github.com/faxhaven/faxhaven/internal/brands"
 	"github.com/faxhaven/faxhaven/internal/store/storetest"
 )
 
@@ -72,5 +75,26 @@ func TestPolicy_C4_BannerAsksAgainOnNewRevision(t *testing.T) {
 		if n == "fh_stats" {
 			t.Error("a statistics cookie allowed under the old revision survived")
 		}
+	}
+}
+
+func TestPolicy_N1_MaterialChangeNoticeOnTheSite(t *testing.T) {
+	e := newEnv(t, storetest.Open(t, storetest.SQLiteURL(t)), false)
+	b := e.browser(t)
+	b.post("/register", e.registerForm(t, "Nora Notice", "nora@example.org")).want(t, http.StatusOK)
+	tok := accountstest.Token(t, e.Mailer.Last(t, "nora@example.org", "verify"))
+	b.post("/verify", url.Values{"token": {tok}}).want(t, http.StatusSeeOther)
+	b.post("/login", url.Values{"email": {"nora@example.org"}, "password": {"correct horse battery"}}).want(t, http.StatusSeeOther)
+	if r := b.get("/account").want(t, http.StatusOK); strings.Contains(r.Body, `id="policy-notice"`) {
+		t.Fatal("a notice before any change")
+	}
+	ctx := context.Background()
+	e.Brands.PublishPolicy(ctx, brands.Policy{BrandID: e.Brand.ID, Version: "minor-1", TextEN: "typo fixed", TextNL: "typfout"})
+	if r := b.get("/account").want(t, http.StatusOK); strings.Contains(r.Body, `id="policy-notice"`) {
+		t.Error("a notice for a change that is not material")
+	}
+	e.Brands.PublishPolicy(ctx, brands.Policy{BrandID: e.Brand.ID, Version: "major-2", Material: true, TextEN: "new use", TextNL: "nieuw gebruik"})
+	if r := b.get("/account").want(t, http.StatusOK); !strings.Contains(r.Body, `id="policy-notice"`) || !strings.Contains(r.Body, "major-2") {
+		t.Error("no notice of the material change")
 	}
 }

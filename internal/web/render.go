@@ -103,7 +103,7 @@ type Page struct {
 	Form    url.Values        // what the user typed, to show it again
 	Path    string            // the current path, for the language switch
 	FaxNav  [][2]string       // fax pages for the account menu
-	Cookies *CookieBanner     // the cookie consent banner (issue 7, cookies.go)
+	Notices *Notices          // cookie banner, policy change (issue 7, cookies.go)
 	Data    any               // the page's own data
 }
 
@@ -130,7 +130,7 @@ func (s *Server) renderForm(w http.ResponseWriter, r *http.Request, name string,
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, name string, p *Page) {
 	st := stateOf(r)
 	p.Brand, p.Lang, p.Account, p.Staff, p.Path = st.brand, st.lang, st.account, st.staff, r.URL.Path
-	p.Cookies = cookieBanner(r) // issue 7
+	p.Notices = s.notices(r) // issue 7
 	if p.Flash == "" {
 		p.Flash = st.flash
 	}
