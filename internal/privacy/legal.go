@@ -4,10 +4,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -413,6 +416,91 @@ func (s *Service) Transparency(ctx context.Context, brandID int64, from, to time
 		}
 		r.Instrument = Instrument(inst)
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Cases lists a brand's legal cases, newest first.
+func (s *Service) Cases(ctx context.Context, brandID int64) ([]*Case, error) {
+	rows, err := s.DB.QueryContext(ctx, "SELECT id FROM legal_cases WHERE brand_id = $1 ORDER BY received_at DESC, id DESC", brandID)
+	if err != nil {
+		return nil, fmt.Errorf("privacy: cases: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	out := make([]*Case, 0, len(ids))
+	for _, id := range ids {
+		c, err := s.CaseByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// AccountIDs resolves the account numbers a request names to account IDs
+// of the brand; it names the numbers it cannot find.
+func (s *Service) AccountIDs(ctx context.Context, brandID int64, numbers []string) ([]int64, error) {
+	var ids []int64
+	for _, n := range numbers {
+		if n = strings.TrimSpace(n); n == "" {
+			continue
+		}
+		var id int64
+		err := s.DB.QueryRowContext(ctx, "SELECT id FROM accounts WHERE brand_id = $1 AND account_number = $2", brandID, n).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("privacy: no account with number %s; check the number in the request", n)
+		}
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// AddDocument files a document (the instrument, the complaint, a gag
+// order) with a case; its content goes to the blob store.
+func (s *Service) AddDocument(ctx context.Context, actor *staff.Member, caseID int64, kind, name string, r io.Reader) error {
+	if kind == "" || strings.TrimSpace(name) == "" {
+		return errors.New("privacy: a case document needs its kind and name")
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	key := fmt.Sprintf("legal/%d/%s", caseID, hex.EncodeToString(b[:]))
+	if _, err := s.Blobs.Put(ctx, key, r); err != nil {
+		return fmt.Errorf("privacy: store case document: %w", err)
+	}
+	return s.audit(ctx, actor, caseID, "document "+kind, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT INTO legal_case_documents (case_id, kind, name, blob_key, added_at) VALUES ($1, $2, $3, $4, $5)",
+			caseID, kind, name, key, store.Micros(s.Clock.Now()))
+		return err
+	})
+}
+
+// Documents lists the names and kinds of a case's documents.
+func (s *Service) Documents(ctx context.Context, caseID int64) ([][2]string, error) {
+	rows, err := s.DB.QueryContext(ctx, "SELECT kind, name FROM legal_case_documents WHERE case_id = $1 ORDER BY id", caseID)
+	if err != nil {
+		return nil, fmt.Errorf("privacy: case documents: %w", err)
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var d [2]string
+		if err := rows.Scan(&d[0], &d[1]); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
 	}
 	return out, rows.Err()
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -134,6 +135,51 @@ func TestPolicy_D1_PrivacyCentreInThePortal(t *testing.T) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// The legal staff's pages: intake notifies the subscriber, release waits
+// for the notice period unless an early ground is recorded, and other
+// roles are refused.
+func TestPolicy_L3_LegalCasePagesInThePortal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		n := startNode(t, dbURL)
+		ctx := context.Background()
+		a, _ := n.register(t, "Lara Legalcase", "lara@example.org")
+		legal, support := n.staffMember(t, "legal"), n.staffMember(t, "support")
+		sb := n.browser(t)
+		sb.want("POST", "/staff/login", url.Values{"email": {support.Email}, "password": {"staff password that is long 42"}}, http.StatusSeeOther)
+		sb.want("GET", "/staff/legal", nil, http.StatusForbidden)
+
+		b := n.browser(t)
+		b.want("POST", "/staff/login", url.Values{"email": {legal.Email}, "password": {"staff password that is long 42"}}, http.StatusSeeOther)
+		b.want("GET", "/staff/legal", nil, http.StatusOK)
+		b.want("POST", "/staff/legal", url.Values{"instrument": {"warrant"}, "reference": {"W-77"}, "requester": {"Example Police"},
+			"accounts": {"NOPE-1"}, "valid": {"on"}}, http.StatusUnprocessableEntity)
+		_, _ = b.do("POST", "/staff/legal", url.Values{"instrument": {"warrant"}, "reference": {"W-77"}, "requester": {"Example Police"},
+			"accounts": {a.Number}, "valid": {"on"}, "fees": {"on"}})
+		cases, err := n.Privacy.Cases(ctx, a.BrandID)
+		if err != nil || len(cases) != 1 {
+			t.Fatalf("cases after intake = %v, %v", cases, err)
+		}
+		id := strconv.FormatInt(cases[0].ID, 10)
+		if !strings.Contains(mailText(t, n, "lara@example.org", "legal request"), "W-77") {
+			t.Error("the subscriber's notice does not name the request")
+		}
+		if st, _ := b.do("POST", "/staff/legal/"+id+"/release", url.Values{}); st != http.StatusSeeOther {
+			t.Fatalf("early release = %d, want a redirect with the refusal", st)
+		}
+		if page := b.want("GET", "/staff/legal/"+id+"?result=legal.result.not_yet", nil, http.StatusOK); !strings.Contains(page, "notice period has not ended") {
+			t.Error("the case page does not say why release waits")
+		}
+		b.want("POST", "/staff/legal/"+id+"/early", url.Values{"ground": {"imminent danger to a person"}, "document": {"order-3.pdf"}}, http.StatusSeeOther)
+		if zip := b.want("POST", "/staff/legal/"+id+"/release", url.Values{}, http.StatusOK); !strings.HasPrefix(zip, "PK") {
+			t.Errorf("release gave %.20q, want a zip", zip)
+		}
+		b.want("POST", "/staff/legal/"+id+"/work", url.Values{"minutes": {"90"}, "pages": {"4"}}, http.StatusSeeOther)
+		if inv := b.want("GET", "/staff/legal/"+id+"/invoice", nil, http.StatusOK); !strings.Contains(inv, "Total: USD 136.00") {
+			t.Errorf("invoice = %q", inv)
 		}
 	})
 }

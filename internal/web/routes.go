@@ -57,6 +57,7 @@ func (s *Server) routes() http.Handler {
 	s.faxRoutes(mux)
 	s.privacyRoutes(mux) // issue 7
 	s.cookieRoutes(mux)  // issue 7
+	s.legalRoutes(mux)   // issue 7
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "err.not_found")
