@@ -395,3 +395,31 @@ Content-Length: 0
 	}
 	waitIdle(t, u)
 }
+
+// A caller that asks for a session timer without saying it supports them
+// gets one it refreshes, but no Require: timer; one that supports them is
+// required to.
+func TestSessionTimerNegotiation(t *testing.T) {
+	u, _ := newUA(t, []Trunk{localTrunk("local", 5999)}, nil)
+	p := newRawPeer(t, "127.0.0.1", u.Addr())
+	tests := []struct {
+		extra, se, require string
+	}{
+		{"Session-Expires: 120\n", "120;refresher=uac", ""},
+		{"Session-Expires: 300;refresher=uac\nSupported: timer\n", "300;refresher=uac", "timer"},
+		{"Session-Expires: 300;refresher=uas\nSupported: replaces, timer\n", "300;refresher=uas", "timer"},
+		{"", "", ""},
+	}
+	for i, tt := range tests {
+		id := fmt.Sprintf("se%d", i)
+		r := p.invite(t, id, did, tt.extra, t38Body)
+		if r.code != 200 {
+			t.Fatalf("%q: answered %d", tt.extra, r.code)
+		}
+		if r.headers["session-expires"] != tt.se || r.headers["require"] != tt.require {
+			t.Errorf("%q: Session-Expires %q, Require %q; want %q, %q", tt.extra, r.headers["session-expires"], r.headers["require"], tt.se, tt.require)
+		}
+		p.ackBye(t, id, r)
+	}
+	waitIdle(t, u)
+}

@@ -43,6 +43,7 @@ type call struct {
 	// and when the session was last refreshed.
 	expires     time.Duration
 	weRefresh   bool
+	peerTimer   bool // the far end supports session timers
 	lastRefresh time.Time
 	refreshes   int // refreshes sent or received, for tests and logs
 
@@ -447,7 +448,9 @@ func (c *call) addTimerHeaders(req *sip.Request, res *sip.Response) {
 		ref = "uas"
 	}
 	res.AppendHeader(sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=%s", int(c.expires/time.Second), ref)))
-	res.AppendHeader(sip.NewHeader("Require", "timer"))
+	if c.peerTimer {
+		res.AppendHeader(sip.NewHeader("Require", "timer"))
+	}
 	c.lastRefresh = c.u.cfg.Now()
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/emiago/sipgo/sip"
@@ -118,6 +119,7 @@ func (u *UA) inboundInvite(req *sip.Request, tx sip.ServerTransaction) {
 	c.local = ans
 	if expires > 0 {
 		c.expires, c.weRefresh, c.lastRefresh = expires, refresher == "uas", u.cfg.Now()
+		c.peerTimer = supportsTimer(req)
 	}
 	c.mu.Unlock()
 	if err != nil {
@@ -144,7 +146,10 @@ func (u *UA) inboundInvite(req *sip.Request, tx sip.ServerTransaction) {
 		if c.weRefresh {
 			ref = "uas"
 		}
-		hs = append(hs, sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=%s", int(expires/time.Second), ref)), sip.NewHeader("Require", "timer"))
+		hs = append(hs, sip.NewHeader("Session-Expires", fmt.Sprintf("%d;refresher=%s", int(expires/time.Second), ref)))
+		if c.peerTimer {
+			hs = append(hs, sip.NewHeader("Require", "timer"))
+		}
 	}
 	tx.Respond(sip.NewResponseFromRequest(req, 100, "Trying", nil))
 	if err := ss.Respond(200, "OK", ans.Marshal(), hs...); err != nil {
@@ -195,8 +200,10 @@ func (u *UA) receive(c *call, did string, req *sip.Request) {
 		}
 	}
 	var pages []t30.ReceivedPage
+	// The fax is stored before we hang up, so a call we end ourselves has
+	// its fax on disk first.
+	defer c.bye()
 	res, err := c.runFax(ctx, t30.Config{Role: t30.Answering, Ident: ident(did), OnPage: func(p t30.ReceivedPage) { pages = append(pages, p) }})
-	c.bye()
 	if err != nil {
 		u.log.Error("sip: inbound fax", "call", c.id, "err", err)
 	}
@@ -240,6 +247,19 @@ func (c *call) awaitT38(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+// supportsTimer reports whether a request says its sender supports
+// session timers (RFC 4028): only then may a response require them.
+func supportsTimer(req *sip.Request) bool {
+	for _, h := range append(req.GetHeaders("Supported"), req.GetHeaders("k")...) {
+		for _, opt := range strings.Split(h.Value(), ",") {
+			if strings.EqualFold(strings.TrimSpace(opt), "timer") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // ident makes a T.30 identity of a number: digits, "+" and spaces, at most

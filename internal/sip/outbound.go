@@ -171,7 +171,7 @@ func (u *UA) sendVia(ctx context.Context, t *trunkState, to string, out *carrier
 	c.remoteSess, c.remoteVersion = ans.Origin.SessionID, ans.Origin.Version
 	if h := cs.InviteResponse.GetHeader("Session-Expires"); h != nil {
 		if se, ref, err := parseSessionExpires(h.Value()); err == nil {
-			c.expires, c.weRefresh, c.lastRefresh = se, ref != "uas", u.cfg.Now()
+			c.expires, c.weRefresh, c.lastRefresh, c.peerTimer = se, ref != "uas", u.cfg.Now(), true
 		}
 	}
 	var agreeErr error

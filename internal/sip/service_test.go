@@ -148,6 +148,7 @@ func mailsTo(t *testing.T, s *service.Service, addr string) (subjects, texts []s
 }
 
 func TestServiceOverSIP(t *testing.T) {
+	t.Parallel()
 	spandsp.Peer(t)
 	peer.Command(t, "sipp", "sip-tester")
 	dir := t.TempDir()

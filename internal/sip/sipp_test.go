@@ -3,6 +3,7 @@ package sip
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -262,6 +263,7 @@ func localTrunk(name string, port int) Trunk {
 // the page is on its way, lands in the Sink pixel for pixel; Faxhaven hangs
 // up when the fax is done.
 func TestInboundFaxWithRefresh(t *testing.T) {
+	t.Parallel()
 	u, s := newUA(t, []Trunk{localTrunk("local", 5999)}, nil)
 	fp := newFaxPeer(t)
 	r := startSipp(t, "inbound_fax_refresh.xml", "-m", "1", "-s", did, "-p", strconv.Itoa(freePort(t)),
@@ -300,6 +302,7 @@ func TestInboundFaxWithRefresh(t *testing.T) {
 
 // An inbound audio call that the trunk switches to T.38 by re-INVITE.
 func TestInboundAudioThenT38(t *testing.T) {
+	t.Parallel()
 	u, s := newUA(t, []Trunk{localTrunk("local", 5999)}, func(c *Config) { c.SwitchWait = 10 * time.Second })
 	fp := newFaxPeer(t)
 	r := startSipp(t, "inbound_audio_reinvite.xml", "-m", "1", "-s", did, "-p", strconv.Itoa(freePort(t)),
@@ -326,6 +329,7 @@ func TestInboundAudioThenT38(t *testing.T) {
 // An inbound T.38 call whose far end hangs up before any fax: nothing is
 // delivered and nothing is left behind.
 func TestInboundHangupBeforeFax(t *testing.T) {
+	t.Parallel()
 	u, s := newUA(t, []Trunk{localTrunk("local", 5999)}, nil)
 	r := startSipp(t, "inbound_t38.xml", "-m", "1", "-s", did, "-p", strconv.Itoa(freePort(t)),
 		"-set", "t38port", strconv.Itoa(freePort(t)), "-d", "300", u.Addr().String())
@@ -338,6 +342,7 @@ func TestInboundHangupBeforeFax(t *testing.T) {
 
 // Outbound calls against a trunk that answers in the ways a trunk does.
 func TestOutboundRefused(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		scenario string
 		want     carrier.Status
@@ -371,6 +376,7 @@ func TestOutboundRefused(t *testing.T) {
 // timer: the pages land pixel for pixel at the far end's machine while
 // Faxhaven refreshes the session mid-fax, then Faxhaven hangs up.
 func TestOutboundFax(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	fp := newFaxPeer(t)
 	r := startSipp(t, "uas_t38.xml", "-m", "1", "-p", strconv.Itoa(port), "-set", "t38port", strconv.Itoa(fp.port), "-set", "se", "2")
@@ -421,6 +427,7 @@ func TestOutboundFax(t *testing.T) {
 
 // A trunk whose first choice fails with 503 hands the call to the next.
 func TestOutboundFailover(t *testing.T) {
+	t.Parallel()
 	bad, good := freePort(t), freePort(t)
 	r1 := startSipp(t, "uas_503.xml", "-m", "1", "-p", strconv.Itoa(bad))
 	r2 := startSipp(t, "uas_486.xml", "-m", "1", "-p", strconv.Itoa(good))
@@ -500,6 +507,7 @@ func TestKeepRegistered(t *testing.T) {
 // the trunk's own re-INVITE to T.38 wins, ours is not repeated, and the
 // fax goes through.
 func TestOutboundAudioFirstGlare(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	fp := newFaxPeer(t)
 	r := startSipp(t, "uas_audio_glare.xml", "-m", "1", "-p", strconv.Itoa(port), "-set", "t38port", strconv.Itoa(fp.port))
@@ -529,4 +537,45 @@ func TestOutboundAudioFirstGlare(t *testing.T) {
 	}
 	r.wait(t)
 	waitIdle(t, u)
+}
+
+// When the job gives up, a ringing call is cancelled with CANCEL and a
+// call in the middle of its fax is hung up with BYE; sipp checks both.
+func TestOutboundGivenUp(t *testing.T) {
+	t.Parallel()
+	t.Run("ringing", func(t *testing.T) {
+		port := freePort(t)
+		r := startSipp(t, "uas_noanswer.xml", "-m", "1", "-p", strconv.Itoa(port))
+		u, _ := newUA(t, []Trunk{localTrunk("local", port)}, func(c *Config) { c.RingTimeout = time.Minute })
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		res, err := u.Send(ctx, &carrier.Outbound{To: "+31201234567", Pages: testPages(t, 1)})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Send given up while ringing: %+v, %v", res, err)
+		}
+		r.wait(t)
+		waitIdle(t, u)
+	})
+	t.Run("mid-fax", func(t *testing.T) {
+		port := freePort(t)
+		fp := newFaxPeer(t)
+		r := startSipp(t, "uas_t38.xml", "-m", "1", "-p", strconv.Itoa(port), "-set", "t38port", strconv.Itoa(fp.port), "-set", "se", "90")
+		u, _ := newUA(t, []Trunk{localTrunk("local", port)}, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			c := waitCall(t, u)
+			time.Sleep(2 * time.Second)
+			cancel()
+			pctx, pcancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer pcancel()
+			fp.run(pctx, c, nil)
+		}()
+		res, err := u.Send(ctx, &carrier.Outbound{To: "+31201234567", Pages: testPages(t, 3)})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Send given up mid-fax: %+v, %v", res, err)
+		}
+		r.wait(t)
+		waitIdle(t, u)
+	})
 }

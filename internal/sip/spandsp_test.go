@@ -22,6 +22,7 @@ import (
 // A fax sent by SpanDSP through an inbound call, with a session refresh
 // mid-fax, is delivered with the pixels SpanDSP sent (compared by libtiff).
 func TestInboundFromSpanDSP(t *testing.T) {
+	t.Parallel()
 	spandsp.Peer(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src.tif")
@@ -76,6 +77,7 @@ func TestInboundFromSpanDSP(t *testing.T) {
 // An outbound fax lands at SpanDSP, behind a trunk that answers with T.38
 // and a 2 s session timer that Faxhaven refreshes mid-fax, pixel for pixel.
 func TestOutboundToSpanDSP(t *testing.T) {
+	t.Parallel()
 	spandsp.Peer(t)
 	dir := t.TempDir()
 	src, out := filepath.Join(dir, "src.tif"), filepath.Join(dir, "out.tif")
