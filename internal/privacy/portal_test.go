@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/faxhaven/faxhaven/internal/faxes"
 	"github.com/faxhaven/faxhaven/internal/privacy"
 	"github.com/faxhaven/faxhaven/internal/store/storetest"
 )
@@ -180,6 +181,43 @@ func TestPolicy_L3_LegalCasePagesInThePortal(t *testing.T) {
 		b.want("POST", "/staff/legal/"+id+"/work", url.Values{"minutes": {"90"}, "pages": {"4"}}, http.StatusSeeOther)
 		if inv := b.want("GET", "/staff/legal/"+id+"/invoice", nil, http.StatusOK); !strings.Contains(inv, "Total: USD 136.00") {
 			t.Errorf("invoice = %q", inv)
+		}
+	})
+}
+
+// The staff's privacy page: fax content opens only with a ground and a
+// reference, and admin-only actions refuse other roles.
+func TestPolicy_U2_StaffPrivacyPageInThePortal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, dbURL string) {
+		n := startNode(t, dbURL)
+		ctx := context.Background()
+		a, num := n.register(t, "Uma Upload", "uma@example.org")
+		f, err := n.Faxes.Send(ctx, a.ID, faxes.SendRequest{To: num, Files: []faxes.Upload{{Name: "a.txt", Data: []byte("hello")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.settle(t)
+		legal, support := n.staffMember(t, "legal"), n.staffMember(t, "support")
+		sb := n.browser(t)
+		sb.want("POST", "/staff/login", url.Values{"email": {support.Email}, "password": {"staff password that is long 42"}}, http.StatusSeeOther)
+		if page := sb.want("GET", "/staff/privacy", nil, http.StatusOK); strings.Contains(page, "/staff/privacy/review") {
+			t.Error("support sees the admin's block list review")
+		}
+		sb.want("POST", "/staff/privacy/review", url.Values{"sender": {"tel:+1"}, "status": {"blocked"}}, http.StatusForbidden)
+		sb.want("POST", "/staff/privacy/content", url.Values{"account": {a.Number}, "fax": {strconv.FormatInt(f.ID, 10)},
+			"ground": {"legal obligation"}, "reference": {"case 5"}}, http.StatusForbidden)
+
+		b := n.browser(t)
+		b.want("POST", "/staff/login", url.Values{"email": {legal.Email}, "password": {"staff password that is long 42"}}, http.StatusSeeOther)
+		b.want("POST", "/staff/privacy/content", url.Values{"account": {a.Number}, "fax": {strconv.FormatInt(f.ID, 10)},
+			"ground": {"curiosity"}, "reference": {"case 5"}}, http.StatusSeeOther)
+		pdf := b.want("POST", "/staff/privacy/content", url.Values{"account": {a.Number}, "fax": {strconv.FormatInt(f.ID, 10)},
+			"ground": {"legal obligation"}, "reference": {"case 5"}}, http.StatusOK)
+		if !strings.HasPrefix(pdf, "%PDF-") {
+			t.Errorf("content opened on a ground is %.10q, want a PDF", pdf)
+		}
+		if trail, _ := n.Staff.AuditTrail(ctx, "fax", f.ID); len(trail) != 1 || trail[0].ActorID != legal.ID {
+			t.Errorf("audit trail of the fax = %+v, want exactly the legal member's opening", trail)
 		}
 	})
 }

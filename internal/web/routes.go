@@ -55,9 +55,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /staff/outbox", s.requireStaff(s.staffOutboxView))
 
 	s.faxRoutes(mux)
-	s.privacyRoutes(mux) // issue 7
-	s.cookieRoutes(mux)  // issue 7
-	s.legalRoutes(mux)   // issue 7
+	s.privacyRoutes(mux)      // issue 7
+	s.cookieRoutes(mux)       // issue 7
+	s.legalRoutes(mux)        // issue 7
+	s.privacyStaffRoutes(mux) // issue 7
 
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "err.not_found")
