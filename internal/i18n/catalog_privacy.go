@@ -161,6 +161,16 @@ var privacyCatalog = map[string]entry{
 	"privacy.staff.result.ground":   {"Refused: give one of the grounds and the case or ticket.", "Geweigerd: geef een van de gronden en de zaak of het ticket."},
 	"privacy.staff.result.refused":  {"Refused: check what you entered.", "Geweigerd: controleer wat u invulde."},
 
+	"privacy.refer.heading":       {"Tell a friend", "Vertel het een vriend"},
+	"privacy.refer.lead":          {"We send your friend one invitation in your name. We keep their name and address encrypted only to see whether they join, and delete them after 30 days.", "Wij sturen uw vriend één uitnodiging namens u. Wij bewaren de naam en het adres versleuteld, alleen om te zien of hij of zij zich aanmeldt, en verwijderen ze na 30 dagen."},
+	"privacy.refer.stats":         {"Invited in the last 30 days: %d, of whom joined: %d.", "Uitgenodigd in de afgelopen 30 dagen: %d, van wie aangemeld: %d."},
+	"privacy.refer.name":          {"Friend's name (optional)", "Naam van uw vriend (optioneel)"},
+	"privacy.refer.email":         {"Friend's email address", "E-mailadres van uw vriend"},
+	"privacy.refer.send":          {"Send one invitation", "Eén uitnodiging sturen"},
+	"privacy.err.friend":          {"Give a valid email address.", "Geef een geldig e-mailadres."},
+	"privacy.err.already_invited": {"This address has been invited already, or already has an account. A friend gets one invitation only.", "Dit adres is al uitgenodigd, of heeft al een account. Een vriend krijgt maar één uitnodiging."},
+	"privacy.flash.invited":       {"Invitation sent.", "Uitnodiging verstuurd."},
+
 	// Navigation.
 	"nav.privacy":        {"Privacy: what we keep", "Privacy: wat wij bewaren"},
 	"nav.privacy_centre": {"Privacy", "Privacy"},

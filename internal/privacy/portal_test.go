@@ -92,6 +92,13 @@ func TestPolicy_D1_PrivacyCentreInThePortal(t *testing.T) {
 		b.want("POST", "/account/privacy/choices", url.Values{"marketing": {"no"}, "newsletters": {"yes"}, "partner_offers": {"no"},
 			"open_tracking": {"no"}, "contact": {"phone"}, "phone": {""}}, http.StatusUnprocessableEntity)
 
+		// Tell a friend: one invitation, never two.
+		b.want("POST", "/account/privacy/refer", url.Values{"friend_name": {"Fenna"}, "friend_email": {"fenna@example.net"}}, http.StatusSeeOther)
+		b.want("POST", "/account/privacy/refer", url.Values{"friend_email": {"fenna@example.net"}}, http.StatusUnprocessableEntity)
+		if !strings.Contains(mailText(t, n, "fenna@example.net", "invites you"), "only message") {
+			t.Error("the invitation does not say it is the only one")
+		}
+
 		// Export: the password first.
 		b.want("POST", "/account/privacy/export", url.Values{"password": {"not it"}}, http.StatusUnprocessableEntity)
 		page = b.want("POST", "/account/privacy/export", url.Values{"password": {password}}, http.StatusOK)
@@ -126,7 +133,7 @@ func TestPolicy_D1_PrivacyCentreInThePortal(t *testing.T) {
 			t.Fatalf("the log has too few request lines to judge:\n%s", logs)
 		}
 		for what, secret := range map[string]string{"email": "priscilla", "name": "Priscilla", "account number": a.Number,
-			"fax number": strings.TrimPrefix(number, "+"), "phone": "555 0199",
+			"fax number": strings.TrimPrefix(number, "+"), "phone": "555 0199", "friend": "fenna",
 			"export token": strings.TrimPrefix(link, "/account/privacy/export/"), "code": code, "password": password} {
 			if strings.Contains(logs, secret) {
 				t.Errorf("the log holds the %s (%q)", what, secret)

@@ -29,6 +29,7 @@ func (s *Server) privacyRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /account/privacy/export/{token}", s.requireAccount(s.privacyDownload))
 	mux.HandleFunc("POST /account/privacy/delete", s.requireAccount(s.privacyDelete))
 	mux.HandleFunc("POST /account/privacy/block", s.requireAccount(s.privacyBlock))
+	mux.HandleFunc("POST /account/privacy/refer", s.requireAccount(s.privacyRefer))
 	if s.Faxes != nil {
 		mux.HandleFunc("POST /faxes/{id}/junk", s.requireAccount(s.faxJunk))
 	}
@@ -75,6 +76,8 @@ type privacyCentreData struct {
 	Blocked  []string
 	Export   string // a fresh export's download path
 	CodeSent string // the action a code was mailed for
+	Invited  int    // friends invited within the referral window (R1)
+	Joined   int    // of whom joined
 }
 
 func (s *Server) centreData(r *http.Request) (*privacyCentreData, error) {
@@ -90,6 +93,9 @@ func (s *Server) centreData(r *http.Request) (*privacyCentreData, error) {
 	// Newest first reads better as a history.
 	for i, j := 0, len(d.Ledger)-1; i < j; i, j = i+1, j-1 {
 		d.Ledger[i], d.Ledger[j] = d.Ledger[j], d.Ledger[i]
+	}
+	if d.Invited, d.Joined, err = s.Privacy.ReferralStats(r.Context(), acct.ID); err != nil {
+		return nil, err
 	}
 	d.Blocked, err = s.Privacy.BlockedSenders(r.Context(), acct.ID)
 	return d, err
@@ -309,4 +315,27 @@ func (s *Server) setMarketing(ctx context.Context, accountID int64, optIn bool) 
 		return s.Accounts.SetMarketing(ctx, accountID, optIn)
 	}
 	return s.Privacy.SetMarketing(ctx, accountID, optIn, privacy.MethodPortal)
+}
+
+// privacyRefer sends a friend one invitation (R1).
+func (s *Server) privacyRefer(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	_, err := s.Privacy.Refer(r.Context(), currentAccount(r).ID, r.PostForm.Get("friend_name"), r.PostForm.Get("friend_email"))
+	if err != nil {
+		d, derr := s.centreData(r)
+		if derr != nil {
+			s.serverError(w, r, derr)
+			return
+		}
+		key := "privacy.err.friend"
+		if errors.Is(err, privacy.ErrAlreadyInvited) {
+			key = "privacy.err.already_invited"
+		}
+		s.renderForm(w, r, "privacy_centre", map[string]string{"friend": key}, d)
+		return
+	}
+	s.setFlash(w, r, "privacy.flash.invited")
+	http.Redirect(w, r, "/account/privacy#refer", http.StatusSeeOther)
 }
