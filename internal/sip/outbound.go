@@ -119,7 +119,7 @@ func (u *UA) sendVia(ctx context.Context, t *trunkState, to string, out *carrier
 	req.AppendHeader(sip.NewHeader("Allow", allow))
 	c.addSessionHeaders(req)
 	if !u.addCall(c) {
-		return nil, false, errors.New("sip: the user agent is closed")
+		return nil, false, errClosed
 	}
 	defer u.removeCall(c)
 	defer c.end()
@@ -231,6 +231,9 @@ func fromUser(t *trunkState, from string) string {
 	}
 	return from
 }
+
+// errClosed is returned for calls asked of a closed user agent.
+var errClosed = errors.New("sip: the user agent is closed")
 
 // dialTimeout bounds OPTIONS and REGISTER transactions.
 const dialTimeout = 10 * time.Second

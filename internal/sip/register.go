@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -167,6 +166,3 @@ func (u *UA) options(ctx context.Context, t *trunkState) (int, time.Duration, er
 	}
 	return res.StatusCode, rtt, nil
 }
-
-// errClosed is returned for work asked of a closed UA.
-var errClosed = errors.New("sip: the user agent is closed")

@@ -579,3 +579,27 @@ func TestOutboundGivenUp(t *testing.T) {
 		waitIdle(t, u)
 	})
 }
+
+// Outbound INVITEs answer the trunk's digest challenge; sipp's verifyauth
+// lets the call through (to a busy line) only with the right password.
+func TestOutboundDigest(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		pass string
+		want carrier.Status
+	}{{"s3cret", carrier.Busy}, {"wrong", carrier.Rejected}} {
+		port := freePort(t)
+		r := startSipp(t, "uas_auth_invite.xml", "-m", "1", "-p", strconv.Itoa(port), "-set", "user", "faxuser", "-set", "pass", "s3cret")
+		tr := localTrunk("local", port)
+		tr.Username, tr.Password = "faxuser", tt.pass
+		u, _ := newUA(t, []Trunk{tr}, nil)
+		res, err := u.Send(context.Background(), &carrier.Outbound{From: "+31970100001", To: "+31201234567", Pages: testPages(t, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != tt.want {
+			t.Errorf("password %q: %v (%s), want %v", tt.pass, res.Status, res.Detail, tt.want)
+		}
+		r.wait(t)
+	}
+}
