@@ -17,8 +17,8 @@ var emailCatalog = map[string]entry{
 	},
 	"mail.email_fax.failed.subject": {"Your fax to %s could not be delivered", "Uw fax aan %s kon niet worden afgeleverd"},
 	"mail.email_fax.failed.body": {
-		"Your fax to %s could not be delivered: %s.\n\nWe tried %d times and will not try again. The first page is attached as it would have been sent.\n\n%s\n",
-		"Uw fax aan %s kon niet worden afgeleverd: %s.\n\nWe hebben het %d keer geprobeerd en proberen het niet opnieuw. De eerste pagina zit in de bijlage zoals hij verstuurd zou zijn.\n\n%s\n",
+		"Your fax to %s could not be delivered: %s.\n\nAttempts: %d. We will not try again. The first page is attached as it would have been sent.\n\n%s\n",
+		"Uw fax aan %s kon niet worden afgeleverd: %s.\n\nPogingen: %d. We proberen het niet opnieuw. De eerste pagina zit in de bijlage zoals hij verstuurd zou zijn.\n\n%s\n",
 	},
 	"mail.email_fax.not_sent.body": {
 		"Your message to fax to %s was not sent: %s\n\n%s\n",

@@ -347,7 +347,7 @@ func TestEmailToFaxFailureConfirmed(t *testing.T) {
 	}
 	var code string
 	r.svc.DB.QueryRow("SELECT reason_code FROM faxes WHERE direction = 'out'").Scan(&code)
-	if code == "" || !strings.Contains(text, "We tried") || !strings.Contains(text, "page-1.pdf") {
+	if code == "" || !strings.Contains(text, "Attempts: 1.") || !strings.Contains(text, "page-1.pdf") {
 		t.Errorf("reason %q; the confirmation does not explain the failure or lacks the first page:\n%s", code, text[:min(len(text), 2000)])
 	}
 	// Told once, however often the final state is reached.
