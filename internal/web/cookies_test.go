@@ -98,3 +98,30 @@ func TestPolicy_N1_MaterialChangeNoticeOnTheSite(t *testing.T) {
 		t.Error("no notice of the material change")
 	}
 }
+
+// FuzzReadConsent feeds arbitrary consent cookie values: reading one never
+// fails, only the current revision can allow anything, and Global Privacy
+// Control always refuses statistics and marketing.
+func FuzzReadConsent(f *testing.F) {
+	f.Add(CookiePolicyRevision + ".preferences.statistics.marketing")
+	f.Add("2025-0.marketing")
+	f.Add("")
+	f.Add("....")
+	f.Fuzz(func(t *testing.T, v string) {
+		r, _ := http.NewRequest("GET", "http://portal.test/", nil)
+		r.Header.Set("Cookie", consentCookie+"="+v)
+		c := readConsent(r)
+		ck, err := r.Cookie(consentCookie)
+		current := err == nil && strings.Split(ck.Value, ".")[0] == CookiePolicyRevision
+		for _, oc := range optionalCookies {
+			if c.allows(oc.category) && !current {
+				t.Fatalf("%q allows %s without the current revision", v, oc.category)
+			}
+		}
+		r.Header.Set("Sec-GPC", "1")
+		c = readConsent(r)
+		if c.allows(CategoryStatistics) || c.allows(CategoryMarketing) {
+			t.Fatalf("%q with Sec-GPC allows tracking", v)
+		}
+	})
+}
