@@ -89,22 +89,10 @@ func (u *UA) sendVia(ctx context.Context, t *trunkState, to string, out *carrier
 	port, _ := strconv.Atoi(portStr)
 	// Providers differ on "+": the E.164 number goes as it is, with "+".
 	recipient := sip.Uri{Scheme: "sip", User: to, Host: host, Port: port}
-	req := sip.NewRequest(sip.INVITE, recipient)
 	from := sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: fromUser(t, out.From), Host: t.domain()}}
 	from.Params = sip.NewParams()
 	from.Params.Add("tag", sip.GenerateTagN(16))
-	req.AppendHeader(&from)
-	req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: to, Host: t.domain()}})
 	callID := sip.CallIDHeader(fmt.Sprintf("%s@faxhaven", sip.GenerateTagN(24)))
-	req.AppendHeader(&callID)
-	if out.From != "" && t.Username != "" && fromUser(t, out.From) != out.From {
-		// Many trunks take the caller's number from P-Asserted-Identity
-		// when From must carry the account name.
-		req.AppendHeader(sip.NewHeader("P-Asserted-Identity", fmt.Sprintf("<sip:%s@%s>", out.From, t.domain())))
-	}
-	ct := u.contact("faxhaven")
-	req.AppendHeader(&ct)
-
 	c := newCall(u, string(callID), t, true, media)
 	c.mu.Lock()
 	if t.AudioFirst {
@@ -114,10 +102,6 @@ func (u *UA) sendVia(ctx context.Context, t *trunkState, to string, out *carrier
 	}
 	offer := c.local
 	c.mu.Unlock()
-	req.SetBody(offer.Marshal())
-	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
-	req.AppendHeader(sip.NewHeader("Allow", allow))
-	c.addSessionHeaders(req)
 	if !u.addCall(c) {
 		return nil, false, errClosed
 	}
@@ -127,34 +111,54 @@ func (u *UA) sendVia(ctx context.Context, t *trunkState, to string, out *carrier
 	detail := func(format string, args ...any) string {
 		return fmt.Sprintf("sip: trunk %s: ", t.Name) + fmt.Sprintf(format, args...)
 	}
-	cs, err := u.dialog.WriteInvite(ctx, req)
-	if err != nil {
-		return &carrier.Result{Status: carrier.TrunkDown, Reason: "the trunk could not be reached", Detail: detail("INVITE: %v", err)}, true, nil
-	}
-	c.cs = cs
-	defer cs.Close()
-	ring, cancelRing := context.WithTimeout(ctx, u.cfg.RingTimeout)
+	var cs *sipgo.DialogClientSession
 	var last int
-	err = cs.WaitAnswer(ring, sipgo.AnswerOptions{Username: t.Username, Password: t.Password, OnResponse: func(r *sip.Response) error {
-		last = r.StatusCode
-		return nil
-	}})
-	cancelRing()
-	if err != nil {
-		var de *sipgo.ErrDialogResponse
-		switch {
-		case errors.As(err, &de):
-			st, reason, next := statusFor(de.Res.StatusCode)
-			return &carrier.Result{Status: st, Reason: reason, Detail: detail("%d %s", de.Res.StatusCode, de.Res.Reason), Duration: u.cfg.Now().Sub(start)}, next, nil
-		case ctx.Err() != nil:
-			// The job gave up: WaitAnswer has sent CANCEL.
-			return nil, false, fmt.Errorf("sip: call to %s cancelled: %w", to, ctx.Err())
-		case ring.Err() != nil:
-			return &carrier.Result{Status: carrier.NoAnswer, Reason: "nobody answered", Detail: detail("no answer within %v (last response %d); cancelled", u.cfg.RingTimeout, last), Duration: u.cfg.Now().Sub(start)}, false, nil
-		case last == 0:
-			return &carrier.Result{Status: carrier.TrunkDown, Reason: "the trunk did not respond", Detail: detail("no response to INVITE: %v", err)}, true, nil
+	for seq := uint32(1); ; seq++ {
+		req := sip.NewRequest(sip.INVITE, recipient)
+		req.AppendHeader(sip.HeaderClone(&from))
+		req.AppendHeader(&sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: to, Host: t.domain()}})
+		req.AppendHeader(&callID)
+		req.AppendHeader(&sip.CSeqHeader{SeqNo: seq, MethodName: sip.INVITE})
+		if out.From != "" && t.Username != "" && fromUser(t, out.From) != out.From {
+			// Many trunks take the caller's number from P-Asserted-Identity
+			// when From must carry the account name.
+			req.AppendHeader(sip.NewHeader("P-Asserted-Identity", fmt.Sprintf("<sip:%s@%s>", out.From, t.domain())))
 		}
-		return &carrier.Result{Status: carrier.NoAnswer, Reason: "the call was not answered", Detail: detail("after %d: %v", last, err), Duration: u.cfg.Now().Sub(start)}, false, nil
+		ct := u.contact("faxhaven")
+		req.AppendHeader(&ct)
+		req.SetBody(offer.Marshal())
+		req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+		req.AppendHeader(sip.NewHeader("Allow", allow))
+		c.addSessionHeaders(req)
+		var err error
+		if cs, err = u.dialog.WriteInvite(ctx, req); err != nil {
+			return &carrier.Result{Status: carrier.TrunkDown, Reason: "the trunk could not be reached", Detail: detail("INVITE: %v", err)}, true, nil
+		}
+		c.cs = cs
+		defer cs.Close()
+		ring, cancelRing := context.WithTimeout(ctx, u.cfg.RingTimeout)
+		err = cs.WaitAnswer(ring, sipgo.AnswerOptions{Username: t.Username, Password: t.Password, OnResponse: func(r *sip.Response) error {
+			last = r.StatusCode
+			return nil
+		}})
+		cancelRing()
+		// 422: the trunk wants a longer session interval (RFC 4028); ask
+		// once more with its Min-SE.
+		var de *sipgo.ErrDialogResponse
+		if errors.As(err, &de) && de.Res.StatusCode == 422 && seq == 1 {
+			if h := de.Res.GetHeader("Min-SE"); h != nil {
+				if se, _, perr := parseSessionExpires(h.Value()); perr == nil {
+					c.mu.Lock()
+					c.expires, c.weRefresh = se, true
+					c.mu.Unlock()
+					continue
+				}
+			}
+		}
+		if err != nil {
+			return u.inviteFailed(ctx, err, ring, last, start, to, detail)
+		}
+		break
 	}
 	if err := cs.Ack(ctx); err != nil {
 		return &carrier.Result{Status: carrier.Failed, Reason: "the call could not be set up", Detail: detail("ACK: %v", err)}, false, nil
@@ -237,3 +241,22 @@ var errClosed = errors.New("sip: the user agent is closed")
 
 // dialTimeout bounds OPTIONS and REGISTER transactions.
 const dialTimeout = 10 * time.Second
+
+// inviteFailed turns an INVITE that got no 2xx into a call outcome; next
+// reports that another trunk should be tried.
+func (u *UA) inviteFailed(ctx context.Context, err error, ring context.Context, last int, start time.Time, to string, detail func(string, ...any) string) (*carrier.Result, bool, error) {
+	var de *sipgo.ErrDialogResponse
+	switch {
+	case errors.As(err, &de):
+		st, reason, next := statusFor(de.Res.StatusCode)
+		return &carrier.Result{Status: st, Reason: reason, Detail: detail("%d %s", de.Res.StatusCode, de.Res.Reason), Duration: u.cfg.Now().Sub(start)}, next, nil
+	case ctx.Err() != nil:
+		// The job gave up: WaitAnswer has sent CANCEL.
+		return nil, false, fmt.Errorf("sip: call to %s cancelled: %w", to, ctx.Err())
+	case ring.Err() != nil:
+		return &carrier.Result{Status: carrier.NoAnswer, Reason: "nobody answered", Detail: detail("no answer within %v (last response %d); cancelled", u.cfg.RingTimeout, last), Duration: u.cfg.Now().Sub(start)}, false, nil
+	case last == 0:
+		return &carrier.Result{Status: carrier.TrunkDown, Reason: "the trunk did not respond", Detail: detail("no response to INVITE: %v", err)}, true, nil
+	}
+	return &carrier.Result{Status: carrier.NoAnswer, Reason: "the call was not answered", Detail: detail("after %d: %v", last, err), Duration: u.cfg.Now().Sub(start)}, false, nil
+}

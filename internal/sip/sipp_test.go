@@ -353,6 +353,7 @@ func TestOutboundRefused(t *testing.T) {
 		{"uas_404.xml", carrier.NoSuchNumber, false},
 		{"uas_503.xml", carrier.TrunkDown, true},
 		{"uas_noanswer.xml", carrier.NoAnswer, true},
+		{"uas_422.xml", carrier.Busy, true}, // asked again with the trunk's Min-SE
 	}
 	for _, tt := range tests {
 		t.Run(tt.scenario, func(t *testing.T) {
