@@ -65,7 +65,7 @@ var faxSeq atomic.Int64
 
 var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
-func newWorld(t *testing.T, db *store.DB) *world {
+func newWorld(t testing.TB, db *store.DB) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{db: db, clk: clock.NewManual(start), mail: &outbox{}}
@@ -89,7 +89,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 
 // account inserts an account as registration would; opts are column=value
 // overrides such as "plan=paid".
-func (w *world) account(t *testing.T, name string, opts ...string) int64 {
+func (w *world) account(t testing.TB, name string, opts ...string) int64 {
 	t.Helper()
 	set := map[string]string{"plan": "free", "status": "active", "gender": "", "occupation": "", "income_band": "", "marketing": "false", "verified": "1"}
 	for _, o := range opts {
@@ -121,7 +121,7 @@ func emailOf(name string) string {
 	return strings.ToLower(strings.ReplaceAll(name, " ", ".")) + "@example.org"
 }
 
-func (w *world) member(t *testing.T, role staff.Role) *staff.Member {
+func (w *world) member(t testing.TB, role staff.Role) *staff.Member {
 	t.Helper()
 	m, err := w.staff.Create(context.Background(), string(role)+"@operator.example", "Staff "+string(role), role, "staff password that is long 42")
 	if err != nil {
@@ -130,7 +130,7 @@ func (w *world) member(t *testing.T, role staff.Role) *staff.Member {
 	return m
 }
 
-func (w *world) count(t *testing.T, q string, args ...any) int {
+func (w *world) count(t testing.TB, q string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := w.db.QueryRow(q, args...).Scan(&n); err != nil {
@@ -140,7 +140,7 @@ func (w *world) count(t *testing.T, q string, args ...any) int {
 }
 
 // fax inserts a finished fax of the account, created at the world's now.
-func (w *world) fax(t *testing.T, accountID int64, dir, remote, remoteID string) int64 {
+func (w *world) fax(t testing.TB, accountID int64, dir, remote, remoteID string) int64 {
 	t.Helper()
 	var id int64
 	now := store.Micros(w.clk.Now())
