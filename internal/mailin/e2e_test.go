@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -341,13 +342,14 @@ func TestEmailToFaxFailureConfirmed(t *testing.T) {
 		t.Fatalf("message refused: %v", err)
 	}
 	m := r.waitMail("alice@example.org", "could not be delivered")
-	text := string(m.Raw)
+	text := strings.ReplaceAll(string(m.Raw), "=\r\n", "") // undo quoted-printable's soft breaks
 	if !strings.Contains(m.Subject, "+31970100999") {
 		t.Errorf("subject %q does not name the number", m.Subject)
 	}
 	var code string
-	r.svc.DB.QueryRow("SELECT reason_code FROM faxes WHERE direction = 'out'").Scan(&code)
-	if code == "" || !strings.Contains(text, "Attempts: 1.") || !strings.Contains(text, "page-1.pdf") {
+	var attempts int
+	r.svc.DB.QueryRow("SELECT reason_code, attempts FROM faxes WHERE direction = 'out'").Scan(&code, &attempts)
+	if code == "" || !strings.Contains(text, fmt.Sprintf("Attempts: %d.", attempts)) || !strings.Contains(text, "page-1.pdf") {
 		t.Errorf("reason %q; the confirmation does not explain the failure or lacks the first page:\n%s", code, text[:min(len(text), 2000)])
 	}
 	// Told once, however often the final state is reached.
