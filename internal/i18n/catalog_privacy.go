@@ -171,6 +171,9 @@ var privacyCatalog = map[string]entry{
 	"privacy.err.already_invited": {"This address has been invited already, or already has an account. A friend gets one invitation only.", "Dit adres is al uitgenodigd, of heeft al een account. Een vriend krijgt maar één uitnodiging."},
 	"privacy.flash.invited":       {"Invitation sent.", "Uitnodiging verstuurd."},
 
+	"privacy.profile.heading": {"Correct your details", "Uw gegevens verbeteren"},
+	"privacy.profile.lead":    {"Your name and the optional answers about you. Leave an answer empty to remove it. To change your email address, write to support: the new address must be confirmed before it replaces the old one.", "Uw naam en de optionele antwoorden over u. Laat een antwoord leeg om het te verwijderen. Om uw e-mailadres te wijzigen schrijft u de klantenservice: het nieuwe adres moet worden bevestigd voordat het het oude vervangt."},
+
 	// Navigation.
 	"nav.privacy":        {"Privacy: what we keep", "Privacy: wat wij bewaren"},
 	"nav.privacy_centre": {"Privacy", "Privacy"},

@@ -92,6 +92,13 @@ func TestPolicy_D1_PrivacyCentreInThePortal(t *testing.T) {
 		b.want("POST", "/account/privacy/choices", url.Values{"marketing": {"no"}, "newsletters": {"yes"}, "partner_offers": {"no"},
 			"open_tracking": {"no"}, "contact": {"phone"}, "phone": {""}}, http.StatusUnprocessableEntity)
 
+		// Correct the profile: the name, and an optional answer removed.
+		b.want("POST", "/account/privacy/profile", url.Values{"name": {"Priscilla Private-Smit"}, "gender": {"alien"}}, http.StatusUnprocessableEntity)
+		b.want("POST", "/account/privacy/profile", url.Values{"name": {"Priscilla Private-Smit"}, "occupation": {"student"}}, http.StatusSeeOther)
+		if got, _ := n.Accounts.ByID(ctx, a.ID); got.Name != "Priscilla Private-Smit" || got.Gender != "" || got.Occupation != "student" {
+			t.Errorf("profile after correction = %q, %q, %q", got.Name, got.Gender, got.Occupation)
+		}
+
 		// Tell a friend: one invitation, never two.
 		b.want("POST", "/account/privacy/refer", url.Values{"friend_name": {"Fenna"}, "friend_email": {"fenna@example.net"}}, http.StatusSeeOther)
 		b.want("POST", "/account/privacy/refer", url.Values{"friend_email": {"fenna@example.net"}}, http.StatusUnprocessableEntity)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/faxhaven/faxhaven/internal/accounts"
 	"github.com/faxhaven/faxhaven/internal/privacy"
 )
 
@@ -30,6 +31,7 @@ func (s *Server) privacyRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/privacy/delete", s.requireAccount(s.privacyDelete))
 	mux.HandleFunc("POST /account/privacy/block", s.requireAccount(s.privacyBlock))
 	mux.HandleFunc("POST /account/privacy/refer", s.requireAccount(s.privacyRefer))
+	mux.HandleFunc("POST /account/privacy/profile", s.requireAccount(s.privacyProfile))
 	if s.Faxes != nil {
 		mux.HandleFunc("POST /faxes/{id}/junk", s.requireAccount(s.faxJunk))
 	}
@@ -78,11 +80,13 @@ type privacyCentreData struct {
 	CodeSent string // the action a code was mailed for
 	Invited  int    // friends invited within the referral window (R1)
 	Joined   int    // of whom joined
+	// The accepted values of the optional profile answers (C2).
+	Genders, Occupations, IncomeBands []string
 }
 
 func (s *Server) centreData(r *http.Request) (*privacyCentreData, error) {
 	acct := currentAccount(r)
-	d := &privacyCentreData{}
+	d := &privacyCentreData{Genders: accounts.Genders, Occupations: accounts.Occupations, IncomeBands: accounts.IncomeBands}
 	var err error
 	if d.Choices, err = s.Privacy.ChoicesOf(r.Context(), acct.ID); err != nil {
 		return nil, err
@@ -338,4 +342,31 @@ func (s *Server) privacyRefer(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(w, r, "privacy.flash.invited")
 	http.Redirect(w, r, "/account/privacy#refer", http.StatusSeeOther)
+}
+
+// privacyProfile stores the user's corrections of their name and optional
+// profile answers (D1).
+func (s *Server) privacyProfile(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	f := r.PostForm
+	err := s.Privacy.CorrectProfile(r.Context(), currentAccount(r).ID, privacy.Profile{Name: f.Get("name"),
+		Gender: f.Get("gender"), Occupation: f.Get("occupation"), IncomeBand: f.Get("income_band")})
+	var fe *privacy.FieldError
+	if errors.As(err, &fe) {
+		d, derr := s.centreData(r)
+		if derr != nil {
+			s.serverError(w, r, derr)
+			return
+		}
+		s.renderForm(w, r, "privacy_centre", map[string]string{fe.Field: fe.Key}, d)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.setFlash(w, r, "flash.preferences_saved")
+	http.Redirect(w, r, "/account/privacy#profile", http.StatusSeeOther)
 }
