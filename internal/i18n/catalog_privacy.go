@@ -174,6 +174,17 @@ var privacyCatalog = map[string]entry{
 	"privacy.profile.heading": {"Correct your details", "Uw gegevens verbeteren"},
 	"privacy.profile.lead":    {"Your name and the optional answers about you. Leave an answer empty to remove it. To change your email address, write to support: the new address must be confirmed before it replaces the old one.", "Uw naam en de optionele antwoorden over u. Laat een antwoord leeg om het te verwijderen. Om uw e-mailadres te wijzigen schrijft u de klantenservice: het nieuwe adres moet worden bevestigd voordat het het oude vervangt."},
 
+	"privacy.survey.title":    {"A short survey", "Een korte enquête"},
+	"privacy.survey.lead":     {"Answering is voluntary and every question may stay empty. Your answers are stored without your name, account or address, even when you are logged in, and are used only to improve the service.", "Antwoorden is vrijwillig en elke vraag mag leeg blijven. Uw antwoorden worden opgeslagen zonder uw naam, account of adres, ook als u bent ingelogd, en alleen gebruikt om de dienst te verbeteren."},
+	"privacy.survey.useful":   {"How useful is the service to you?", "Hoe nuttig is de dienst voor u?"},
+	"privacy.survey.very":     {"Very useful", "Zeer nuttig"},
+	"privacy.survey.somewhat": {"Somewhat useful", "Enigszins nuttig"},
+	"privacy.survey.not":      {"Not useful", "Niet nuttig"},
+	"privacy.survey.improve":  {"What should we improve? (please leave out names and numbers)", "Wat moeten wij verbeteren? (laat namen en nummers weg)"},
+	"privacy.survey.send":     {"Send my answers", "Mijn antwoorden versturen"},
+	"privacy.survey.thanks":   {"Thank you. Your answers are stored without anything that identifies you.", "Dank u. Uw antwoorden zijn opgeslagen zonder iets dat u identificeert."},
+	"privacy.survey.link":     {"Take our short survey (voluntary, anonymous)", "Doe mee aan onze korte enquête (vrijwillig, anoniem)"},
+
 	// Navigation.
 	"nav.privacy":        {"Privacy: what we keep", "Privacy: wat wij bewaren"},
 	"nav.privacy_centre": {"Privacy", "Privacy"},

@@ -99,6 +99,14 @@ func TestPolicy_D1_PrivacyCentreInThePortal(t *testing.T) {
 			t.Errorf("profile after correction = %q, %q, %q", got.Name, got.Gender, got.Occupation)
 		}
 
+		// A survey answered while logged in is stored apart from identity.
+		b.want("GET", "/survey", nil, http.StatusOK)
+		b.want("POST", "/survey", url.Values{"useful": {"very"}, "improve": {"more cover pages"}}, http.StatusSeeOther)
+		var answers string
+		if err := n.DB.QueryRowContext(ctx, "SELECT answers FROM survey_answers").Scan(&answers); err != nil || !strings.Contains(answers, "more cover pages") {
+			t.Errorf("survey answers = %q, %v", answers, err)
+		}
+
 		// Tell a friend: one invitation, never two.
 		b.want("POST", "/account/privacy/refer", url.Values{"friend_name": {"Fenna"}, "friend_email": {"fenna@example.net"}}, http.StatusSeeOther)
 		b.want("POST", "/account/privacy/refer", url.Values{"friend_email": {"fenna@example.net"}}, http.StatusUnprocessableEntity)

@@ -32,6 +32,8 @@ func (s *Server) privacyRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/privacy/block", s.requireAccount(s.privacyBlock))
 	mux.HandleFunc("POST /account/privacy/refer", s.requireAccount(s.privacyRefer))
 	mux.HandleFunc("POST /account/privacy/profile", s.requireAccount(s.privacyProfile))
+	mux.HandleFunc("GET /survey", s.privacySurvey)
+	mux.HandleFunc("POST /survey", s.privacySurveyAnswer)
 	if s.Faxes != nil {
 		mux.HandleFunc("POST /faxes/{id}/junk", s.requireAccount(s.faxJunk))
 	}
@@ -369,4 +371,36 @@ func (s *Server) privacyProfile(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(w, r, "flash.preferences_saved")
 	http.Redirect(w, r, "/account/privacy#profile", http.StatusSeeOther)
+}
+
+// surveyName names the current survey; answers are stored under it.
+const surveyName = "service-2026"
+
+// privacySurvey shows the voluntary survey (Q1).
+func (s *Server) privacySurvey(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "privacy_survey", nil)
+}
+
+// privacySurveyAnswer stores the answers apart from identity: whoever is
+// logged in, nothing about them is stored with the answers (Q1).
+func (s *Server) privacySurveyAnswer(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	useful := r.PostForm.Get("useful")
+	switch useful {
+	case "", "very", "somewhat", "not":
+	default:
+		useful = ""
+	}
+	improve := r.PostForm.Get("improve")
+	if len(improve) > 2000 {
+		improve = improve[:2000]
+	}
+	if err := s.Privacy.Answer(r.Context(), stateOf(r).brand.ID, surveyName, map[string]string{"useful": useful, "improve": improve}); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.setFlash(w, r, "privacy.survey.thanks")
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
