@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/faxhaven/faxhaven/internal/accounts"
 	"github.com/faxhaven/faxhaven/internal/faxes"
@@ -252,4 +253,19 @@ func TestPolicy_K1_RegistrationRefusesDeletedChildsAddress(t *testing.T) {
 			t.Errorf("registering the child's address again: %v", err)
 		}
 	})
+}
+
+// The node schedules the retention job and it runs (RT1).
+func TestPolicy_RT1_RetentionJobRunsOnTheNode(t *testing.T) {
+	n := startNode(t, storetest.SQLiteURL(t))
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var done int
+		n.DB.QueryRow("SELECT COUNT(*) FROM river_job WHERE kind = 'privacy_retention' AND state = 'completed'").Scan(&done)
+		if done > 0 {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("no completed privacy_retention job 20 s after the node started")
 }
