@@ -364,3 +364,34 @@ func TestEmailToFaxFailureConfirmed(t *testing.T) {
 		t.Errorf("%d failure confirmations, want 1", n)
 	}
 }
+
+// TestBodyNoteSetting checks the account's choice of what the message
+// text becomes: with "never" it is not faxed.
+func TestBodyNoteSetting(t *testing.T) {
+	r := startRig(t, 0)
+	if _, err := r.svc.Faxes.SetEmailSettings(context.Background(), r.account, "never", false, false); err != nil {
+		t.Fatal(err)
+	}
+	raw := mailin.SignDKIM(t, mailin.Fixture(t, "gmail.eml", r.to()), "example.org", mailin.TestKey)
+	if err := r.send("alice@example.org", []string{r.to()}, raw); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for r.count("SELECT COUNT(*) FROM faxes WHERE direction = 'out'") == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	var note string
+	var pages int
+	if err := r.svc.DB.QueryRow("SELECT cover_note, pages FROM faxes WHERE direction = 'out'").Scan(&note, &pages); err != nil {
+		t.Fatal(err)
+	}
+	// The subject still makes a cover page; the text is not on it.
+	if note != "" || pages != 2 {
+		t.Errorf("cover note %q, %d pages; want no note, a cover with the subject and the page", note, pages)
+	}
+	// A message with nothing but text has nothing to fax then.
+	plain := mailin.SignDKIM(t, mailin.Fixture(t, "plain.eml", r.to()), "example.org", mailin.TestKey)
+	if err := r.send("alice@example.org", []string{r.to()}, plain); code(err) != 554 {
+		t.Errorf("text only with notes off: %v, want 554", err)
+	}
+}
