@@ -93,6 +93,38 @@ func (u *UA) register(ctx context.Context, t *trunkState) (time.Duration, error)
 	return granted, nil
 }
 
+// keepPinging pings a trunk that does not register with OPTIONS every
+// PingInterval, so that outbound calls skip it while it does not answer
+// instead of waiting for each INVITE to time out. Any answer, even an
+// error response, shows the trunk is there.
+func (u *UA) keepPinging(ctx context.Context, t *trunkState) {
+	for {
+		pctx, cancel := context.WithTimeout(ctx, min(dialTimeout, u.cfg.PingInterval))
+		code, _, err := u.options(pctx, t)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		if code != 0 {
+			err = nil
+		}
+		t.mu.Lock()
+		changed := (t.pingErr == nil) != (err == nil)
+		t.mu.Unlock()
+		t.setPing(err)
+		if changed && err != nil {
+			u.log.Warn("sip: trunk not answering; outbound calls skip it", "trunk", t.Name, "err", err)
+		} else if changed {
+			u.log.Info("sip: trunk answering again", "trunk", t.Name)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(u.cfg.PingInterval):
+		}
+	}
+}
+
 // Report is what "faxhaven sip check" found out about a trunk.
 type Report struct {
 	Trunk string

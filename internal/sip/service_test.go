@@ -154,7 +154,7 @@ func TestServiceOverSIP(t *testing.T) {
 	dir := t.TempDir()
 	sipPort, trunkPort := freeUDP(t), freeUDP(t)
 	conf := filepath.Join(dir, "sip.conf")
-	text := fmt.Sprintf("[sip]\nlisten = 127.0.0.1:%d\n\n[trunk carrier]\nhost = 127.0.0.1:%d\nnumbers = +3120555/10\n", sipPort, trunkPort)
+	text := fmt.Sprintf("[sip]\nlisten = 127.0.0.1:%d\n\n[trunk carrier]\nhost = 127.0.0.1:%d\nping = false\nnumbers = +3120555/10\n", sipPort, trunkPort)
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -60,8 +61,10 @@ func newUA(t *testing.T, trunks []Trunk, mod func(*Config)) (*UA, *sink) {
 		RingTimeout: 2 * time.Second,
 		MinSE:       time.Second,
 		SwitchWait:  time.Second,
-		Owns:        func(_ context.Context, n string) (bool, error) { return n == did, nil },
-		Sink:        s,
+		// sipp scenarios expect calls, not pings; TestTrunkPing pings.
+		PingInterval: -1,
+		Owns:         func(_ context.Context, n string) (bool, error) { return n == did, nil },
+		Sink:         s,
 	}
 	if os.Getenv("FAXHAVEN_SIP_DEBUG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -603,4 +606,35 @@ func TestOutboundDigest(t *testing.T) {
 		}
 		r.wait(t)
 	}
+}
+
+// A static trunk that stops answering OPTIONS is skipped by outbound calls
+// at once, instead of after an INVITE timeout.
+func TestTrunkPing(t *testing.T) {
+	t.Parallel()
+	good := freePort(t)
+	r := startSipp(t, "uas_486.xml", "-m", "1", "-p", strconv.Itoa(good))
+	dead, alive := localTrunk("dead", freePort(t)), localTrunk("alive", good)
+	dead.Priority, alive.Priority, alive.NoPing = 1, 2, true
+	u, _ := newUA(t, []Trunk{dead, alive}, func(c *Config) { c.PingInterval = 300 * time.Millisecond })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ok, why := u.trunk("dead").usable()
+		if !ok && strings.Contains(why, "OPTIONS") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the dead trunk still counts as usable (%v, %q)", ok, why)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	start := time.Now()
+	res, err := u.Send(context.Background(), &carrier.Outbound{To: "+31201234567", Pages: testPages(t, 1)})
+	if err != nil || res.Status != carrier.Busy {
+		t.Fatalf("%+v %v: want busy from the live trunk", res, err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the call took %v: the dead trunk was tried", d)
+	}
+	r.wait(t)
 }

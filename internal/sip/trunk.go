@@ -42,6 +42,9 @@ type Trunk struct {
 	// AudioFirst offers audio in the first INVITE and switches to T.38 by
 	// re-INVITE, for trunks that refuse an INVITE offering only T.38.
 	AudioFirst bool
+	// NoPing turns off the OPTIONS pings of a trunk that does not
+	// register (file key "ping = false").
+	NoPing bool
 	// Numbers is the block of numbers the trunk brings to the service;
 	// Count 0 means none.
 	Numbers Pool
@@ -102,8 +105,8 @@ type Pool struct {
 
 // ParseFile reads a SIP configuration file. Trunk keys are host, domain,
 // username, password, register (true/false), expires (seconds), priority,
-// max-calls, calls-per-second, audio-first (true/false) and numbers
-// (PREFIX/COUNT).
+// max-calls, calls-per-second, audio-first (true/false), ping (true/false)
+// and numbers (PREFIX/COUNT).
 func ParseFile(r io.Reader) (*File, error) {
 	f := &File{}
 	var cur *Trunk
@@ -229,6 +232,10 @@ func (t *Trunk) set(key, val string) error {
 		t.CallsPerSecond, err = num()
 	case "audio-first":
 		t.AudioFirst, err = boolean()
+	case "ping":
+		var on bool
+		on, err = boolean()
+		t.NoPing = !on
 	case "numbers":
 		prefix, count, ok := strings.Cut(val, "/")
 		n, cerr := strconv.Atoi(count)
@@ -241,7 +248,7 @@ func (t *Trunk) set(key, val string) error {
 		}
 		t.Numbers = Pool{Prefix: prefix, Count: n}
 	default:
-		err = fmt.Errorf("unknown key %q (known: host, domain, username, password, register, expires, priority, max-calls, calls-per-second, audio-first, numbers)", key)
+		err = fmt.Errorf("unknown key %q (known: host, domain, username, password, register, expires, priority, max-calls, calls-per-second, audio-first, ping, numbers)", key)
 	}
 	return err
 }
@@ -256,6 +263,7 @@ type trunkState struct {
 	starts     []time.Time // outbound call starts in the last second
 	registered bool
 	regErr     error
+	pingErr    error    // why the last OPTIONS ping got no answer, or nil
 	addrs      []net.IP // where its calls may come from
 }
 
@@ -295,6 +303,9 @@ func (t *trunkState) release() {
 func (t *trunkState) usable() (bool, string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.pingErr != nil {
+		return false, "not answering OPTIONS: " + t.pingErr.Error()
+	}
 	if t.Register && !t.registered {
 		if t.regErr != nil {
 			return false, "not registered: " + t.regErr.Error()
@@ -302,6 +313,12 @@ func (t *trunkState) usable() (bool, string) {
 		return false, "not registered yet"
 	}
 	return true, ""
+}
+
+func (t *trunkState) setPing(err error) {
+	t.mu.Lock()
+	t.pingErr = err
+	t.mu.Unlock()
 }
 
 func (t *trunkState) setRegistered(ok bool, err error) {

@@ -65,6 +65,10 @@ type Config struct {
 	Owns func(ctx context.Context, e164 string) (bool, error)
 	// Sink takes inbound faxes.
 	Sink carrier.Sink
+	// PingInterval is how often trunks that do not register are pinged
+	// with OPTIONS; one that does not answer is skipped by outbound calls
+	// until it answers again. 0 means 30 s; negative turns pings off.
+	PingInterval time.Duration
 	// NoKeepRegistered leaves registering trunks unregistered until
 	// Check registers them once: for one-off checks, not for service.
 	NoKeepRegistered bool
@@ -138,6 +142,9 @@ func New(cfg Config) (*UA, error) {
 	}
 	if cfg.MinSE <= 0 {
 		cfg.MinSE = 90 * time.Second
+	}
+	if cfg.PingInterval == 0 {
+		cfg.PingInterval = 30 * time.Second
 	}
 	if cfg.SwitchWait <= 0 {
 		cfg.SwitchWait = 2 * time.Second
@@ -234,11 +241,18 @@ func (u *UA) Start(ctx context.Context) {
 		}
 	}()
 	for _, t := range u.trunks {
-		if t.Register && !u.cfg.NoKeepRegistered {
+		switch {
+		case t.Register && !u.cfg.NoKeepRegistered:
 			u.wg.Add(1)
 			go func() {
 				defer u.wg.Done()
 				u.keepRegistered(u.ctx, t)
+			}()
+		case !t.Register && !t.NoPing && u.cfg.PingInterval > 0 && !u.cfg.NoKeepRegistered:
+			u.wg.Add(1)
+			go func() {
+				defer u.wg.Done()
+				u.keepPinging(u.ctx, t)
 			}()
 		}
 	}

@@ -39,6 +39,7 @@ numbers = +3120555/1000
 [trunk backup]
 host = 192.0.2.7
 audio-first = true
+ping = false
 priority = 2
 `
 	f, err := ParseFile(strings.NewReader(in))
@@ -52,7 +53,7 @@ priority = 2
 	want := []Trunk{
 		{Name: "main", Host: "sip.example.net:5070", Domain: "example.net", Username: "3120555", Password: "pa=ss", Register: true, Expires: 300 * time.Second, Priority: 1, MaxCalls: 30, CallsPerSecond: 5,
 			Numbers: Pool{"+3120555", 1000}},
-		{Name: "backup", Host: "192.0.2.7", AudioFirst: true, Priority: 2},
+		{Name: "backup", Host: "192.0.2.7", AudioFirst: true, NoPing: true, Priority: 2},
 	}
 	if len(ts) != len(want) {
 		t.Fatalf("%d trunks", len(ts))
