@@ -64,6 +64,14 @@ var emailCatalog = map[string]entry{
 	"email.failing":         {"Mail to this address bounced on %s (%s). Check it, then add it again.", "Mail naar dit adres kwam terug op %s (%s). Controleer het en voeg het opnieuw toe."},
 	"email.flash.saved":     {"Saved.", "Opgeslagen."},
 
+	// The administrators' DNS page.
+	"email.dns.title":   {"Mail DNS records", "DNS-records voor mail"},
+	"email.dns.heading": {"DNS records for mail", "DNS-records voor mail"},
+	"email.dns.intro":   {"Outbound mail is DKIM-signed with a key per brand. Publish each record below in the brand's mail domain, or receivers treat the mail as unsigned.", "Uitgaande mail wordt met DKIM ondertekend met een sleutel per merk. Publiceer elk record hieronder in het maildomein van het merk, anders behandelen ontvangers de mail als niet ondertekend."},
+	"email.dns.dkim":    {"DKIM record", "DKIM-record"},
+	"email.dns.mx":      {"Email to fax", "E-mail naar fax"},
+	"email.dns.mx_hint": {"Point the MX record of %s at this service's SMTP server.", "Laat het MX-record van %s naar de SMTP-server van deze dienst wijzen."},
+
 	"email.reason.busy":            {"the line was busy every time", "de lijn was steeds in gesprek"},
 	"email.reason.no_answer":       {"nobody answered", "er werd niet opgenomen"},
 	"email.reason.rejected":        {"the receiver refused the call", "de ontvanger weigerde het gesprek"},

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"html"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/faxhaven/faxhaven/internal/accounts/accountstest"
 	"github.com/faxhaven/faxhaven/internal/faxes"
+	"github.com/faxhaven/faxhaven/internal/mail"
 	"github.com/faxhaven/faxhaven/internal/numbers"
 	"github.com/faxhaven/faxhaven/internal/staff"
 	"github.com/faxhaven/faxhaven/internal/store"
@@ -105,6 +108,59 @@ func TestFaxEmailPageNeedsLogin(t *testing.T) {
 		b.c.Jar, _ = cookiejar.New(nil)
 		if res := b.get("/account/email"); res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/login") {
 			t.Fatalf("without a session: %d to %q", res.StatusCode, res.Header.Get("Location"))
+		}
+	})
+}
+
+func TestFaxEmailDNSPage(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		e := accountstest.New(t, db)
+		st := &staff.Service{DB: db, Clock: e.Clock, Params: accountstest.FastParams, Sessions: e.Accounts.SessionStore(), Limiter: e.Accounts.LoginLimiter()}
+		srv, err := New(Deps{DB: db, Brands: e.Brands, Accounts: e.Accounts, Staff: st, Outbox: memOutbox{e.Mailer}, Clock: e.Clock,
+			Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		srv.faxEmailStaffRoutes(mux)
+		hs := httptest.NewServer(srv.observe(srv.identify(srv.headers(srv.limitBody(mux)))))
+		t.Cleanup(hs.Close)
+		get := func(role staff.Role) *http.Response {
+			email := string(role) + "@faxhaven.test"
+			if _, err := st.Create(ctx, email, "Staff", role, "a staff passphrase 1234"); err != nil {
+				t.Fatal(err)
+			}
+			_, sess, err := st.Login(ctx, email, "a staff passphrase 1234", "127.0.0.1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest("GET", hs.URL+"/staff/email", nil)
+			req.AddCookie(&http.Cookie{Name: staffCookie, Value: sess.Token})
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		res := get(staff.Admin)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		page := html.UnescapeString(string(body)) // as the browser shows it
+		if res.StatusCode != http.StatusOK || !strings.Contains(page, mail.DKIMSelector+"._domainkey.") || !strings.Contains(page, "v=DKIM1; k=rsa; p=MII") {
+			t.Fatalf("status %d; the page lacks the DKIM record:\n%s", res.StatusCode, page)
+		}
+		// The record shown is the key the outbox signs with.
+		_, domain, _ := strings.Cut(e.Brand.MailFrom, "@")
+		k, err := (&mail.DKIMKeys{}).Key(ctx, db, domain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, value, _ := k.DNSRecord()
+		if !strings.Contains(page, value) {
+			t.Error("the page shows another key than the one mail is signed with")
+		}
+		if res := get(staff.Support); res.StatusCode != http.StatusForbidden {
+			t.Errorf("support staff: %d, want 403", res.StatusCode)
 		}
 	})
 }
