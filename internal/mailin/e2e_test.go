@@ -395,3 +395,26 @@ func TestBodyNoteSetting(t *testing.T) {
 		t.Errorf("text only with notes off: %v, want 554", err)
 	}
 }
+
+// TestNationalNumber checks that a number in the national format is read
+// by the account's country: a Dutch account's 020 number is Amsterdam's.
+func TestNationalNumber(t *testing.T) {
+	r := startRig(t, 0)
+	if err := r.svc.Accounts.SetLanguage(context.Background(), r.account, "nl"); err != nil {
+		t.Fatal(err)
+	}
+	to := "020-123 4567@" + faxDomain
+	raw := mailin.SignDKIM(t, mailin.Fixture(t, "plain.eml", to), "example.org", mailin.TestKey)
+	if err := r.send("alice@example.org", []string{"0201234567@" + faxDomain}, raw); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for r.count("SELECT COUNT(*) FROM faxes WHERE direction = 'out'") == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	var remote string
+	r.svc.DB.QueryRow("SELECT remote_number FROM faxes WHERE direction = 'out'").Scan(&remote)
+	if remote != "+31201234567" {
+		t.Errorf("fax to %q, want +31201234567", remote)
+	}
+}
