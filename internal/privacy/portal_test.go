@@ -204,6 +204,16 @@ func TestPolicy_L3_LegalCasePagesInThePortal(t *testing.T) {
 		if inv := b.want("GET", "/staff/legal/"+id+"/invoice", nil, http.StatusOK); !strings.Contains(inv, "Total: USD 136.00") {
 			t.Errorf("invoice = %q", inv)
 		}
+		// The staff's steps leave nothing personal in the log (C5).
+		logs := n.Logs.String()
+		if !strings.Contains(logs, `"msg":"request"`) {
+			t.Fatal("the log has no request lines to judge")
+		}
+		for _, secret := range []string{"lara", "Legalcase", a.Number, legal.Email, "Example Police"} {
+			if strings.Contains(logs, secret) {
+				t.Errorf("the log holds %q", secret)
+			}
+		}
 	})
 }
 
