@@ -59,6 +59,10 @@ var (
 	// ErrInvalidCredentials is the one answer to a failed login, whatever
 	// the reason: unknown email, wrong password or too many attempts.
 	ErrInvalidCredentials = errors.New("accounts: email or password is wrong, or too many attempts; wait a few minutes and try again")
+
+	// ErrAddressRefused is what a Screen hook wraps to refuse an address
+	// (issue 7).
+	ErrAddressRefused = errors.New("accounts: this address cannot register")
 )
 
 // ValidationError lists what is wrong with a request, field by field, as
@@ -130,7 +134,8 @@ type Service struct {
 	Limiter *Limiter
 
 	// Privacy hooks (issue 7), both optional. Screen refuses an address
-	// before registration (K1: a deleted child's address); OnRegister runs
+	// before registration by returning an error that wraps
+	// ErrAddressRefused (K1: a deleted child's address); OnRegister runs
 	// in the registration's transaction (the consent ledger's first entry,
 	// a referral's success).
 	Screen     func(ctx context.Context, brandID int64, email string) error
@@ -330,8 +335,10 @@ func (s *Service) Register(ctx context.Context, r Registration) (*Account, error
 		return nil, verr
 	}
 	if s.Screen != nil { // issue 7
-		if err := s.Screen(ctx, brand.ID, r.Email); err != nil {
+		if err := s.Screen(ctx, brand.ID, r.Email); errors.Is(err, ErrAddressRefused) {
 			return nil, invalid("email", "err.email_refused")
+		} else if err != nil {
+			return nil, fmt.Errorf("accounts: register: %w", err)
 		}
 	}
 	if !i18n.Supported(r.Language) {

@@ -3,16 +3,16 @@ package privacy
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 
+	"github.com/faxhaven/faxhaven/internal/accounts"
 	"github.com/faxhaven/faxhaven/internal/staff"
 	"github.com/faxhaven/faxhaven/internal/store"
 )
 
 // ErrChildBlocked refuses a registration with the address of a deleted
 // child's account (K1).
-var ErrChildBlocked = errors.New("privacy: this address cannot register: the service is not for children under 13")
+var ErrChildBlocked = fmt.Errorf("privacy: the service is not for children under 13: %w", accounts.ErrAddressRefused)
 
 // FlagChild handles an account found to belong to a child under 13 (K1):
 // it keeps only a keyed hash of the address, so the address cannot
