@@ -300,3 +300,39 @@ func TestPolicy_L1_TransparencyReportCountsOnly(t *testing.T) {
 		}
 	})
 }
+
+func TestPolicy_L2_CaseDocumentsFiledAndAudited(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		legal := w.member(t, staff.Legal)
+		c, err := w.p.OpenCase(ctx, legal, readyIntake(w.brand.ID, w.account(t, "Doc Subject")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.p.AddDocument(ctx, legal, c.ID, "complaint", "complaint.pdf", strings.NewReader("%PDF-1.4 complaint")); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.p.AddDocument(ctx, legal, c.ID, "", "x.pdf", strings.NewReader("x")); err == nil {
+			t.Error("a document without its kind was filed")
+		}
+		docs, err := w.p.Documents(ctx, c.ID)
+		if err != nil || len(docs) != 1 || docs[0] != [2]string{"complaint", "complaint.pdf"} {
+			t.Fatalf("documents = %v, %v", docs, err)
+		}
+		var key string
+		db.QueryRow("SELECT blob_key FROM legal_case_documents WHERE case_id = $1", c.ID).Scan(&key)
+		rc, err := w.blobs.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(body) != "%PDF-1.4 complaint" {
+			t.Errorf("stored document = %q", body)
+		}
+		if n := w.count(t, "SELECT COUNT(*) FROM audit_log WHERE subject_kind = 'legal_case' AND subject_id = $1 AND detail = 'document complaint'", c.ID); n != 1 {
+			t.Errorf("%d audit records of the filing, want 1", n)
+		}
+	})
+}
