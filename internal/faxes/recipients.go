@@ -2,6 +2,7 @@ package faxes
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
@@ -111,6 +112,49 @@ func (s *Service) ownsNumber(ctx context.Context, accountID int64, number string
 	return &Error{Code: "email.err.not_your_number", Msg: fmt.Sprintf("%s is not one of your numbers", number), Args: []any{number}}
 }
 
+// bounceSecret is the key of bounce tags, shared by every node. It is
+// read through q, the caller's transaction when there is one.
+func bounceSecret(ctx context.Context, q store.Querier) ([]byte, error) {
+	fresh := make([]byte, 32)
+	rand.Read(fresh)
+	if _, err := q.ExecContext(ctx, "INSERT INTO secrets (name, value, created_at) VALUES ('bounce-tags', $1, $2) ON CONFLICT (name) DO NOTHING",
+		fresh, store.Micros(time.Now())); err != nil {
+		return nil, fmt.Errorf("faxes: bounce key: %w", err)
+	}
+	var key []byte
+	if err := q.QueryRowContext(ctx, "SELECT value FROM secrets WHERE name = 'bounce-tags'").Scan(&key); err != nil {
+		return nil, fmt.Errorf("faxes: bounce key: %w", err)
+	}
+	return key, nil
+}
+
+// bounceTag is the tag of address in its return path: a keyed hash, so
+// that nobody else can make a report that names it.
+func (s *Service) bounceTag(ctx context.Context, q store.Querier, address string) (string, error) {
+	key, err := bounceSecret(ctx, q)
+	if err != nil {
+		return "", err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(strings.ToLower(address)))
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)[:10])), nil
+}
+
+// MarkFailingTagged is MarkFailing for a delivery report that came to
+// the return path tagged tag: only the address the tag was made for is
+// marked. It reports whether the tag fitted.
+func (s *Service) MarkFailingTagged(ctx context.Context, address, tag, reason string) (bool, error) {
+	want, err := s.bounceTag(ctx, s.DB, address)
+	if err != nil {
+		return false, err
+	}
+	if !hmac.Equal([]byte(want), []byte(strings.ToLower(tag))) {
+		return false, nil
+	}
+	_, err = s.MarkFailing(ctx, address, reason)
+	return err == nil, err
+}
+
 // MarkFailing records that mail to address failed for good, as a
 // delivery report said; the portal shows it, and received faxes are not
 // mailed there until the user saves the address again.
@@ -154,14 +198,28 @@ func (s *Service) faxEmails(ctx context.Context, tx *sql.Tx, acct *accountInfo, 
 		return err
 	}
 	// Delivery reports come back to the brand's bounce address, which the
-	// inbound SMTP server reads to mark failing recipients.
-	returnPath := ""
+	// inbound SMTP server reads to mark failing recipients. Each address
+	// gets its own tagged return path, so that only a report about mail
+	// we sent to that address can mark it.
+	domain := ""
 	if b, err := s.Brands.ByID(ctx, acct.brandID); err == nil {
-		returnPath = BounceLocal + "@" + b.FaxDomain
+		domain = b.FaxDomain
+	}
+	returnPath := func(addr string) (string, error) {
+		if domain == "" {
+			return "", nil
+		}
+		tag, err := s.bounceTag(ctx, tx, addr)
+		if err != nil {
+			return "", err
+		}
+		return BounceLocal + "+" + tag + "@" + domain, nil
 	}
 	if len(list) == 0 {
 		e := s.faxEmail(ctx, acct, f, pdf)
-		e.ReturnPath = returnPath
+		if e.ReturnPath, err = returnPath(e.To); err != nil {
+			return err
+		}
 		return s.Mail.EnqueueTx(ctx, tx, accountID, e)
 	}
 	for _, r := range list {
@@ -169,7 +227,10 @@ func (s *Service) faxEmails(ctx context.Context, tx *sql.Tx, acct *accountInfo, 
 			continue
 		}
 		e := s.faxEmail(ctx, acct, f, pdf)
-		e.To, e.ReturnPath = r.addr, returnPath
+		e.To = r.addr
+		if e.ReturnPath, err = returnPath(r.addr); err != nil {
+			return err
+		}
 		switch r.format {
 		case FormatTIFF:
 			e.Attachments[0].Name = strings.TrimSuffix(e.Attachments[0].Name, ".pdf") + ".tiff"

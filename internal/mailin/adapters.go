@@ -26,18 +26,22 @@ func (b BrandDomains) FaxDomain(ctx context.Context, domain string) (int64, bool
 }
 
 // FailingRecipients marks fax-to-email recipients failing when a delivery
-// report says mail to them failed for good. Delays and successes change
-// nothing.
+// report says mail to them failed for good. Only a recipient whose tag
+// the report's return path carries is marked, so a forged report cannot
+// mark addresses it guesses. Delays and successes change nothing.
 type FailingRecipients struct{ Faxes *faxes.Service }
 
 // Bounce implements Bounces.
-func (f FailingRecipients) Bounce(ctx context.Context, d *mail.DSN) error {
+func (f FailingRecipients) Bounce(ctx context.Context, tag string, d *mail.DSN) error {
+	if tag == "" {
+		return nil
+	}
 	for _, r := range d.Recipients {
 		if !r.Failed() {
 			continue
 		}
 		reason := strings.TrimSpace(r.Status + " " + r.Diagnostic)
-		if _, err := f.Faxes.MarkFailing(ctx, r.Address, reason); err != nil {
+		if _, err := f.Faxes.MarkFailingTagged(ctx, r.Address, tag, reason); err != nil {
 			return err
 		}
 	}

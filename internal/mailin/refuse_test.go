@@ -159,9 +159,10 @@ func TestAcceptedSurvivesRestart(t *testing.T) {
 	}
 }
 
-// TestBounceMarksRecipientFailing sends a delivery report to the bounce
-// address and checks that the fax-to-email recipient it names is marked
-// failing and no longer mailed.
+// TestBounceMarksRecipientFailing sends delivery reports to the bounce
+// address: a report to the tagged return path of mail the service sent
+// marks the recipient failing, so it is no longer mailed; forged reports
+// without the right tag change nothing.
 func TestBounceMarksRecipientFailing(t *testing.T) {
 	r := startRig(t, 0)
 	ctx := context.Background()
@@ -171,59 +172,82 @@ func TestBounceMarksRecipientFailing(t *testing.T) {
 	if err := r.svc.Faxes.SetRecipient(ctx, r.account, r.number, "office@example.com", "notice"); err != nil {
 		t.Fatal(err)
 	}
-	dsn, err := os.ReadFile("../mail/testdata/dsn-postfix.eml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.send("", []string{"bounces@" + faxDomain}, dsn); err != nil {
-		t.Fatalf("delivery report refused: %v", err)
-	}
-	list, err := r.svc.Faxes.Recipients(ctx, r.account)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, rc := range list {
-		failing := !rc.FailingSince.IsZero()
-		if failing != (rc.Address == "gone@example.com") {
-			t.Errorf("%s: failing %v (%q)", rc.Address, failing, rc.Reason)
-		}
-		if failing && !strings.Contains(rc.Reason, "5.1.1") {
-			t.Errorf("reason %q does not carry the report's status", rc.Reason)
-		}
-	}
-	// A fax to the number now goes to the working address only, as a
-	// notice without content.
 	raw := mailin.SignDKIM(t, mailin.Fixture(t, "plain.eml", r.to()), "example.org", mailin.TestKey)
 	if err := r.send("alice@example.org", []string{r.to()}, raw); err != nil {
 		t.Fatal(err)
 	}
-	m := r.waitMail("office@example.com", "Fax from")
-	if m.From != "bounces@"+faxDomain {
-		t.Errorf("envelope sender %q: delivery reports would not come back to the bounce address", m.From)
+	// The fax comes back in on the number and is mailed to both.
+	first := r.waitMail("gone@example.com", "Fax from")
+	returnPath := first.From
+	if !strings.HasPrefix(returnPath, "bounces+") || !strings.HasSuffix(returnPath, "@"+faxDomain) {
+		t.Fatalf("envelope sender %q: delivery reports would not come back tagged to the bounce address", returnPath)
 	}
+	m := r.waitMail("office@example.com", "Fax from")
 	if strings.Contains(string(m.Raw), "application/pdf") {
 		t.Error("a notice-only recipient got the fax's content")
 	}
-	if n := len(r.mails("gone@example.com")); n != 0 {
-		t.Errorf("%d messages to the failing address", n)
-	}
-	// Saving the address again clears the mark.
-	if err := r.svc.Faxes.SetRecipient(ctx, r.account, r.number, "gone@example.com", "tiff"); err != nil {
+
+	dsn, err := os.ReadFile("../mail/testdata/dsn-postfix.eml")
+	if err != nil {
 		t.Fatal(err)
 	}
-	list, _ = r.svc.Faxes.Recipients(ctx, r.account)
-	for _, rc := range list {
-		if !rc.FailingSince.IsZero() {
-			t.Errorf("%s still failing after it was saved again", rc.Address)
+	failing := func() map[string]string {
+		list, err := r.svc.Faxes.Recipients(ctx, r.account)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, rc := range list {
+			if !rc.FailingSince.IsZero() {
+				out[rc.Address] = rc.Reason
+			}
+		}
+		return out
+	}
+	for _, forged := range []string{"bounces@" + faxDomain, "bounces+aaaaaaaaaaaaaaaa@" + faxDomain} {
+		if err := r.send("", []string{forged}, dsn); err != nil {
+			t.Fatalf("report to %s refused: %v", forged, err)
+		}
+		if f := failing(); len(f) != 0 {
+			t.Fatalf("a report to %s marked %v", forged, f)
 		}
 	}
-	// and the next fax reaches it, now as TIFF.
+	if err := r.send("", []string{returnPath}, dsn); err != nil {
+		t.Fatalf("delivery report refused: %v", err)
+	}
+	f := failing()
+	if len(f) != 1 || !strings.Contains(f["gone@example.com"], "5.1.1") {
+		t.Fatalf("failing after the report: %v; want gone@example.com with the report's status", f)
+	}
+
+	// The next fax goes to the working address only.
 	if err := r.send("alice@example.org", []string{r.to()}, raw); err != nil {
 		t.Fatal(err)
 	}
-	m = r.waitMail("gone@example.com", "Fax from")
-	if !strings.Contains(string(m.Raw), "image/tiff") || strings.Contains(string(m.Raw), "application/pdf") {
-		t.Error("a TIFF recipient did not get the fax as TIFF")
+	deadline := time.Now().Add(30 * time.Second)
+	for len(r.mails("office@example.com")) < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := len(r.mails("gone@example.com")); n != 1 {
+		t.Errorf("%d messages to the failing address, want only the first", n)
+	}
+	// Saving the address again clears the mark, and the next fax reaches
+	// it, now as TIFF.
+	if err := r.svc.Faxes.SetRecipient(ctx, r.account, r.number, "gone@example.com", "tiff"); err != nil {
+		t.Fatal(err)
+	}
+	if f := failing(); len(f) != 0 {
+		t.Errorf("still failing after it was saved again: %v", f)
+	}
+	if err := r.send("alice@example.org", []string{r.to()}, raw); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for len(r.mails("gone@example.com")) < 2 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := r.mails("gone@example.com"); len(got) != 2 || !strings.Contains(string(got[0].Raw), "image/tiff") {
+		t.Error("a TIFF recipient did not get the next fax as TIFF")
 	}
 }
 

@@ -42,8 +42,11 @@ type Faxes interface {
 }
 
 // Bounces takes delivery status notifications of mail the service sent.
+// tag is what followed the + in the bounce address the report came to
+// ("" for none): the service tags each return path, so that a report can
+// be checked against the address it names.
 type Bounces interface {
-	Bounce(ctx context.Context, d *mail.DSN) error
+	Bounce(ctx context.Context, tag string, d *mail.DSN) error
 }
 
 // Config configures the server.
@@ -152,6 +155,7 @@ type session struct {
 	brandID  int64
 	numbers  []string
 	bounce   bool
+	tag      string // of the bounce address
 }
 
 func reply(code int, enh smtp.EnhancedCode, format string, args ...any) *smtp.SMTPError {
@@ -161,7 +165,7 @@ func reply(code int, enh smtp.EnhancedCode, format string, args ...any) *smtp.SM
 var errTryLater = reply(451, smtp.EnhancedCode{4, 3, 0}, "Temporary problem on our side; please try again later")
 
 func (ss *session) Reset() {
-	ss.mailFrom, ss.brandID, ss.numbers, ss.bounce = "", 0, nil, false
+	ss.mailFrom, ss.brandID, ss.numbers, ss.bounce, ss.tag = "", 0, nil, false, ""
 }
 
 func (ss *session) Logout() error { return nil }
@@ -174,16 +178,20 @@ func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	ctx := context.Background()
-	local, domain, _ := strings.Cut(to, "@")
-	if strings.EqualFold(local, ss.s.cfg.BounceLocal) {
+	at := strings.LastIndexByte(to, '@')
+	local, domain := to, ""
+	if at >= 0 {
+		local, domain = to[:at], to[at+1:]
+	}
+	base, tag, _ := strings.Cut(local, "+")
+	if strings.EqualFold(base, ss.s.cfg.BounceLocal) {
 		brand, ok, err := ss.s.domains.FaxDomain(ctx, strings.ToLower(domain))
 		if err != nil {
 			ss.s.cfg.Logger.Error("mailin: fax domain", "err", err)
 			return errTryLater
 		}
 		if ok {
-			ss.bounce = true
-			ss.brandID = brand
+			ss.bounce, ss.brandID, ss.tag = true, brand, tag
 			return nil
 		}
 	}
@@ -300,7 +308,7 @@ func (ss *session) dsn(ctx context.Context, raw []byte) error {
 	if ss.s.bounces == nil {
 		return nil
 	}
-	if err := ss.s.bounces.Bounce(ctx, d); err != nil {
+	if err := ss.s.bounces.Bounce(ctx, ss.tag, d); err != nil {
 		ss.s.cfg.Logger.Error("mailin: record bounce", "err", err)
 		return errTryLater
 	}
