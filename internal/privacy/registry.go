@@ -123,7 +123,8 @@ const (
 // in it. The schema test keeps it complete.
 var Registry = []Table{
 	{Name: "schema_migrations", Columns: none("version", "name", "applied_at"), Retention: "for the life of the installation"},
-	{Name: "brands", Columns: none("id", "slug", "name", "host", "fax_domain", "color_primary", "color_accent", "mail_from", "created_at"),
+	{Name: "brands", Columns: none("id", "slug", "name", "host", "fax_domain", "color_primary", "color_accent", "mail_from", "created_at",
+		"fax_retention_days"),
 		Retention: "for the life of the brand"},
 	{Name: "policy_versions", Columns: none("id", "brand_id", "version", "published_at", "material", "text_en", "text_nl"),
 		Retention: "for the life of the brand"},

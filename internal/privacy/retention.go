@@ -17,7 +17,8 @@ type RetentionReport struct {
 }
 
 // Retain deletes every category of data whose retention period has ended
-// (RT1, C5): faxes after the user's chosen period (or DefaultFaxRetention),
+// (RT1, C5): faxes after the user's chosen period (else the brand's, else
+// DefaultFaxRetention),
 // sent mail, accounts never verified, referral details after the window,
 // exports, finished email-to-fax messages, old junk reports and survey
 // answers; and it completes erasures that waited for a legal hold. Data of
@@ -29,10 +30,12 @@ func (s *Service) Retain(ctx context.Context) (*RetentionReport, error) {
 	notHeld := "account_id NOT IN (SELECT account_id FROM legal_holds WHERE released_at = 0)"
 	cut := func(d time.Duration) int64 { return store.Micros(now.Add(-d)) }
 
-	// Faxes: per-account period, else the default.
-	rows, err := s.DB.QueryContext(ctx, `SELECT f.id, f.account_id FROM faxes f LEFT JOIN privacy_choices c ON c.account_id = f.account_id
+	// Faxes: the user's period, else the brand's, else the default.
+	rows, err := s.DB.QueryContext(ctx, `SELECT f.id, f.account_id FROM faxes f JOIN accounts a ON a.id = f.account_id
+		JOIN brands b ON b.id = a.brand_id LEFT JOIN privacy_choices c ON c.account_id = f.account_id
 		WHERE f.`+notHeld+` AND f.status IN ('delivered', 'failed', 'received')
-		AND f.created_at < $1 - (CASE WHEN c.fax_retention_days > 0 THEN c.fax_retention_days ELSE $2 END) * 86400000000`,
+		AND f.created_at < $1 - (CASE WHEN c.fax_retention_days > 0 THEN c.fax_retention_days
+			WHEN b.fax_retention_days > 0 THEN b.fax_retention_days ELSE $2 END) * 86400000000`,
 		store.Micros(now), int64(DefaultFaxRetention/(24*time.Hour)))
 	if err != nil {
 		return nil, fmt.Errorf("privacy: retention: faxes: %w", err)
@@ -171,4 +174,16 @@ func RetentionPeriodic(every time.Duration) *river.PeriodicJob {
 	return river.NewPeriodicJob(river.PeriodicInterval(every),
 		func() (river.JobArgs, *river.InsertOpts) { return RetentionJob{}, nil },
 		&river.PeriodicJobOpts{RunOnStart: true})
+}
+
+// SetBrandFaxRetention sets how many days a brand keeps faxes when the
+// user chose nothing; 0 means DefaultFaxRetention.
+func (s *Service) SetBrandFaxRetention(ctx context.Context, brandID int64, days int) error {
+	if days != 0 && (days < MinFaxRetentionDays || days > MaxFaxRetentionDays) {
+		return fmt.Errorf("privacy: brand fax retention of %d days: choose between %d and %d, or 0 for the default", days, MinFaxRetentionDays, MaxFaxRetentionDays)
+	}
+	if _, err := s.DB.ExecContext(ctx, "UPDATE brands SET fax_retention_days = $1 WHERE id = $2", days, brandID); err != nil {
+		return fmt.Errorf("privacy: brand fax retention: %w", err)
+	}
+	return nil
 }

@@ -81,6 +81,30 @@ func TestPolicy_RT1_RetentionDeletesEachCategoryWhenItsPeriodEnds(t *testing.T) 
 	})
 }
 
+func TestPolicy_RT1_BrandSettingBetweenUserAndDefault(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		if err := w.p.SetBrandFaxRetention(ctx, w.brand.ID, 30); err != nil {
+			t.Fatal(err)
+		}
+		plain := w.account(t, "Brand Default")
+		own := w.account(t, "Own Choice")
+		w.p.SetChoices(ctx, own, privacy.Choices{Contact: privacy.ContactEmail, FaxRetentionDays: 60}, privacy.MethodPortal)
+		fp, fo := w.fax(t, plain, "in", "+3120777", ""), w.fax(t, own, "in", "+3120778", "")
+		w.clk.Advance(31 * 24 * time.Hour)
+		if _, err := w.p.Retain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if w.count(t, "SELECT COUNT(*) FROM faxes WHERE id = $1", fp) != 0 || w.count(t, "SELECT COUNT(*) FROM faxes WHERE id = $1", fo) != 1 {
+			t.Error("day 31: the brand's 30 days did not apply, or overrode the user's 60")
+		}
+		if err := w.p.SetBrandFaxRetention(ctx, w.brand.ID, -5); err == nil {
+			t.Error("a negative brand retention was accepted")
+		}
+	})
+}
+
 func TestPolicy_RT1_LegalHoldSuspendsRetentionAndErasure(t *testing.T) {
 	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
