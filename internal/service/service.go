@@ -293,6 +293,9 @@ func (s *Service) Run(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	srv.Shutdown(stop)
 	s.Queue.Stop(stop)
+	if s.SIP != nil {
+		s.SIP.Shutdown(stop) // inbound calls in progress finish first
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"strconv"
@@ -422,4 +423,57 @@ func TestSessionTimerNegotiation(t *testing.T) {
 		p.ackBye(t, id, r)
 	}
 	waitIdle(t, u)
+}
+
+// Shutdown refuses new calls with 503 and waits for the running ones.
+func TestShutdown(t *testing.T) {
+	u, _ := newUA(t, []Trunk{localTrunk("local", 5999)}, nil)
+	p := newRawPeer(t, "127.0.0.1", u.Addr())
+	r := p.invite(t, "up1", did, "", t38Body)
+	if r.code != 200 {
+		t.Fatalf("INVITE answered %d", r.code)
+	}
+	p.send(t, fmt.Sprintf(`
+ACK sip:%s SIP/2.0
+Via: SIP/2.0/UDP %s;branch=z9hG4bKup1ack;rport
+From: <sip:+31201234567@127.0.0.1>;tag=up1
+To: %s
+Call-ID: up1
+CSeq: 1 ACK
+Max-Forwards: 70
+Content-Length: 0
+
+`, u.Addr(), p.addr(), r.headers["to"]))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- u.Shutdown(ctx) }()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		u.mu.Lock()
+		d := u.draining
+		u.mu.Unlock()
+		if d {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Shutdown did not start draining")
+		}
+	}
+	if r2 := newRawPeer(t, "127.0.0.1", u.Addr()).invite(t, "late", did, "", t38Body); r2.code != 503 {
+		t.Errorf("an INVITE during shutdown was answered %d, want 503", r2.code)
+	}
+	select {
+	case <-done:
+		t.Fatal("Shutdown returned with a call in progress")
+	case <-time.After(300 * time.Millisecond):
+	}
+	p.ackBye(t, "up1", r) // the ACK again does no harm; the BYE ends the call
+	select {
+	case err := <-done:
+		if err != nil || ctx.Err() != nil {
+			t.Errorf("Shutdown: %v (deadline reached: %v)", err, ctx.Err())
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("Shutdown did not return after the last call ended")
+	}
 }

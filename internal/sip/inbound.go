@@ -80,7 +80,12 @@ func (u *UA) inboundInvite(req *sip.Request, tx sip.ServerTransaction) {
 
 	// Capacity: the service's inbound limit, then the trunk's.
 	u.mu.Lock()
-	full := u.inbound >= u.cfg.MaxInbound || u.closed
+	if u.closed || u.draining {
+		u.mu.Unlock()
+		reply(503, "Service Unavailable", sip.NewHeader("Retry-After", "30"))
+		return
+	}
+	full := u.inbound >= u.cfg.MaxInbound
 	if !full {
 		u.inbound++
 	}

@@ -104,14 +104,16 @@ type UA struct {
 	mediaIP string
 	public  string
 
-	mu      sync.Mutex
-	calls   map[string]*call // by Call-ID
-	inbound int
-	closed  bool
+	mu       sync.Mutex
+	calls    map[string]*call // by Call-ID
+	inbound  int
+	closed   bool
+	draining bool // Shutdown: no new calls, running ones finish
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closeOnce sync.Once
 }
 
 // New sets up a user agent and binds its SIP socket; Start serves it.
@@ -228,10 +230,21 @@ const allow = "INVITE, ACK, BYE, CANCEL, OPTIONS, UPDATE"
 // Addr returns the UDP address SIP listens on.
 func (u *UA) Addr() *net.UDPAddr { return u.addr }
 
-// Start serves SIP and keeps the registering trunks registered until ctx
-// ends or Close is called.
+// Start serves SIP and keeps the registering trunks registered. When ctx
+// ends the UA takes no new calls but lets running ones finish; Shutdown or
+// Close ends it.
 func (u *UA) Start(ctx context.Context) {
-	u.ctx, u.cancel = context.WithCancel(ctx)
+	u.ctx, u.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		select {
+		case <-ctx.Done():
+			u.mu.Lock()
+			u.draining = true
+			u.mu.Unlock()
+		case <-u.ctx.Done():
+		}
+	}()
+	u.log.Info("sip: listening", "addr", u.addr.String(), "public", u.public, "trunks", len(u.trunks))
 	u.resolveTrunks()
 	u.wg.Add(1)
 	go func() {
@@ -258,9 +271,30 @@ func (u *UA) Start(ctx context.Context) {
 	}
 }
 
+// Shutdown stops taking new calls (inbound INVITEs get 503, outbound
+// sends fail) and waits for the calls in progress to end, or for ctx; then
+// it closes the UA.
+func (u *UA) Shutdown(ctx context.Context) error {
+	u.mu.Lock()
+	u.draining = true
+	u.mu.Unlock()
+	for u.Active() > 0 && ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return u.Close()
+}
+
 // Close ends every call, unregisters nothing (registrations expire) and
 // stops serving.
 func (u *UA) Close() error {
+	u.closeOnce.Do(u.close)
+	return nil
+}
+
+func (u *UA) close() {
 	u.mu.Lock()
 	u.closed = true
 	calls := make([]*call, 0, len(u.calls))
@@ -277,7 +311,6 @@ func (u *UA) Close() error {
 	u.ua.Close()
 	u.conn.Close()
 	u.wg.Wait()
-	return nil
 }
 
 // Active returns the number of calls in progress.
@@ -343,7 +376,7 @@ func (u *UA) contact(user string) sip.ContactHeader {
 func (u *UA) addCall(c *call) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.closed {
+	if u.closed || u.draining {
 		return false
 	}
 	u.calls[c.id] = c
