@@ -77,9 +77,10 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultT38 is what the fax terminal of fax/terminal supports: T.38
-// version 0 to 3 (version 0 is what most gateways use), 14 400 bit/s,
-// transferred TCF, redundancy or parity FEC.
+// DefaultT38 is what Faxhaven offers and accepts unless told otherwise:
+// T.38 version 0 (what most gateways speak; fax/terminal speaks 0 to 3),
+// 14 400 bit/s, transferred TCF and UDPTL redundancy, which is what the
+// terminal sends (it does not send parity FEC).
 var DefaultT38 = sdp.T38{
 	Version:        0,
 	MaxBitRate:     14400,
@@ -287,8 +288,8 @@ func (u *UA) Shutdown(ctx context.Context) error {
 	return u.Close()
 }
 
-// Close ends every call, unregisters nothing (registrations expire) and
-// stops serving.
+// Close ends every call at once and stops serving; registrations are left
+// to expire.
 func (u *UA) Close() error {
 	u.closeOnce.Do(u.close)
 	return nil
@@ -372,7 +373,7 @@ func (u *UA) contact(user string) sip.ContactHeader {
 	return sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: u.public, Port: u.addr.Port}}
 }
 
-// register adds a call; it fails when the UA is closing.
+// addCall records a call; it fails when the UA is closing or draining.
 func (u *UA) addCall(c *call) bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
