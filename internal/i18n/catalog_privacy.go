@@ -172,7 +172,7 @@ var privacyCatalog = map[string]entry{
 	"privacy.flash.invited":       {"Invitation sent.", "Uitnodiging verstuurd."},
 
 	"privacy.profile.heading": {"Correct your details", "Uw gegevens verbeteren"},
-	"privacy.profile.lead":    {"Your name and the optional answers about you. Leave an answer empty to remove it. To change your email address, write to support: the new address must be confirmed before it replaces the old one.", "Uw naam en de optionele antwoorden over u. Laat een antwoord leeg om het te verwijderen. Om uw e-mailadres te wijzigen schrijft u de klantenservice: het nieuwe adres moet worden bevestigd voordat het het oude vervangt."},
+	"privacy.profile.lead":    {"Your name and the optional answers about you. Leave an answer empty to remove it. Your email address changes below, once you confirm the new one.", "Uw naam en de optionele antwoorden over u. Laat een antwoord leeg om het te verwijderen. Uw e-mailadres wijzigt u hieronder, zodra u het nieuwe bevestigt."},
 
 	"privacy.survey.title":    {"A short survey", "Een korte enquête"},
 	"privacy.survey.lead":     {"Answering is voluntary and every question may stay empty. Your answers are stored without your name, account or address, even when you are logged in, and are used only to improve the service.", "Antwoorden is vrijwillig en elke vraag mag leeg blijven. Uw antwoorden worden opgeslagen zonder uw naam, account of adres, ook als u bent ingelogd, en alleen gebruikt om de dienst te verbeteren."},
@@ -184,6 +184,19 @@ var privacyCatalog = map[string]entry{
 	"privacy.survey.send":     {"Send my answers", "Mijn antwoorden versturen"},
 	"privacy.survey.thanks":   {"Thank you. Your answers are stored without anything that identifies you.", "Dank u. Uw antwoorden zijn opgeslagen zonder iets dat u identificeert."},
 	"privacy.survey.link":     {"Take our short survey (voluntary, anonymous)", "Doe mee aan onze korte enquête (vrijwillig, anoniem)"},
+
+	"mail.email_change.subject":   {"Confirm your new email address", "Bevestig uw nieuwe e-mailadres"},
+	"mail.email_change.body":      {"Hello %s,\n\nYou asked to use this address for your account. Follow this link within 24 hours to confirm it:\n\n%s\n\nIf you did not ask for this, ignore this message; nothing changes.\n", "Hallo %s,\n\nU vroeg om dit adres voor uw account te gebruiken. Volg binnen 24 uur deze link om het te bevestigen:\n\n%s\n\nHeeft u hier niet om gevraagd, negeer dit bericht dan; er verandert niets.\n"},
+	"mail.email_changed.subject":  {"Your email address was changed", "Uw e-mailadres is gewijzigd"},
+	"mail.email_changed.body":     {"Hello %s,\n\nThe email address of your account is now %s. If you did not do this, contact support at once.\n", "Hallo %s,\n\nHet e-mailadres van uw account is nu %s. Heeft u dit niet gedaan, neem dan direct contact op met de klantenservice.\n"},
+	"privacy.table.email_changes": {"A new email address you asked for, until you confirm it from that address. Deleted after a day.", "Een nieuw e-mailadres waar u om vroeg, tot u het vanaf dat adres bevestigt. Na een dag verwijderd."},
+	"privacy.email.heading":       {"Change your email address", "Uw e-mailadres wijzigen"},
+	"privacy.email.new":           {"New email address", "Nieuw e-mailadres"},
+	"privacy.email.button":        {"Send a confirmation link", "Bevestigingslink sturen"},
+	"privacy.email.invalid":       {"Give a valid email address that no other account uses.", "Geef een geldig e-mailadres dat geen ander account gebruikt."},
+	"privacy.flash.email_sent":    {"We sent a link to the new address. Your address changes when you follow it.", "Wij stuurden een link naar het nieuwe adres. Uw adres verandert als u die volgt."},
+	"privacy.flash.email_changed": {"Your email address is changed.", "Uw e-mailadres is gewijzigd."},
+	"privacy.err.email_link":      {"This link is unknown or has expired. Ask for the change again.", "Deze link is onbekend of verlopen. Vraag de wijziging opnieuw aan."},
 
 	// Navigation.
 	"nav.privacy":        {"Privacy: what we keep", "Privacy: wat wij bewaren"},

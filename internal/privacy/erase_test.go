@@ -73,6 +73,9 @@ func seedEverywhere(t *testing.T, n *node, accountID int64, email, number string
 	if _, err := p.Refer(ctx, accountID, "Aurelia's friend", "friend.of.aurelia@example.net"); err != nil {
 		t.Fatal(err)
 	}
+	if err := p.RequestEmailChange(ctx, accountID, "aurelia.next@example.org", func(tok string) string { return "https://localhost/e?token=" + tok }); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := p.Export(ctx, accountID); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +174,7 @@ func TestPolicy_D1_ErasureLeavesOnlyLegalExceptions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		needles := []string{name, email, alice.Number, aliceNum, strings.TrimPrefix(aliceNum, "+"), "friend.of.aurelia", letter}
+		needles := []string{name, email, alice.Number, aliceNum, strings.TrimPrefix(aliceNum, "+"), "friend.of.aurelia", "aurelia.next", letter}
 		if hits := scanDB(t, n.DB, needles); len(hits) < 5 {
 			t.Fatalf("before erasure the scan finds only %v; the seeding or the scan is broken", hits)
 		}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,6 +59,8 @@ func (b *browser) want(method, path string, form url.Values, status int) string 
 	return body
 }
 
+var emailLinkRE = regexp.MustCompile(`/account/privacy/email\?token=[A-Za-z0-9_-]+`)
+
 // The privacy centre in the portal: choices land in the ledger, the
 // export needs proof and gives a working link, deletion needs proof, ends
 // the session and removes the account; the privacy page shows the
@@ -107,6 +110,26 @@ func TestPolicy_D1_PrivacyCentreInThePortal(t *testing.T) {
 			t.Errorf("survey answers = %q, %v", answers, err)
 		}
 
+		// Change the email address: the password, then the link to the new address.
+		b.want("POST", "/account/privacy/email", url.Values{"new_email": {"pris.new@example.org"}, "password": {"wrong"}}, http.StatusUnprocessableEntity)
+		b.want("POST", "/account/privacy/email", url.Values{"new_email": {"not an address"}, "password": {password}}, http.StatusUnprocessableEntity)
+		b.want("POST", "/account/privacy/email", url.Values{"new_email": {"pris.new@example.org"}, "password": {password}}, http.StatusSeeOther)
+		if got, _ := n.Accounts.ByID(ctx, a.ID); got.Email != "priscilla@example.org" {
+			t.Fatalf("the address changed before confirmation: %q", got.Email)
+		}
+		confirm := emailLinkRE.FindString(mailText(t, n, "pris.new@example.org", "Confirm your new email"))
+		if confirm == "" {
+			t.Fatal("no confirmation link in the mail to the new address")
+		}
+		b.want("GET", confirm+"x", nil, http.StatusGone)
+		b.want("GET", confirm, nil, http.StatusSeeOther)
+		if got, _ := n.Accounts.ByID(ctx, a.ID); got.Email != "pris.new@example.org" {
+			t.Errorf("address after confirmation = %q", got.Email)
+		}
+		if !strings.Contains(mailText(t, n, "priscilla@example.org", "was changed"), "pris.new@example.org") {
+			t.Error("the old address was not told of the change")
+		}
+
 		// Tell a friend: one invitation, never two.
 		b.want("POST", "/account/privacy/refer", url.Values{"friend_name": {"Fenna"}, "friend_email": {"fenna@example.net"}}, http.StatusSeeOther)
 		b.want("POST", "/account/privacy/refer", url.Values{"friend_email": {"fenna@example.net"}}, http.StatusUnprocessableEntity)
@@ -128,7 +151,7 @@ func TestPolicy_D1_PrivacyCentreInThePortal(t *testing.T) {
 
 		// Deletion with an emailed code.
 		b.want("POST", "/account/privacy/code", url.Values{"action": {"erase"}}, http.StatusSeeOther)
-		code := codeRE.FindString(mailText(t, n, "priscilla@example.org", "confirmation code"))
+		code := codeRE.FindString(mailText(t, n, "pris.new@example.org", "confirmation code"))
 		b.want("POST", "/account/privacy/delete", url.Values{"code": {"000000"}}, http.StatusUnprocessableEntity)
 		b.want("POST", "/account/privacy/delete", url.Values{"code": {code}}, http.StatusSeeOther)
 		if _, err := n.Accounts.ByID(ctx, a.ID); err == nil {
@@ -148,7 +171,7 @@ func TestPolicy_D1_PrivacyCentreInThePortal(t *testing.T) {
 			t.Fatalf("the log has too few request lines to judge:\n%s", logs)
 		}
 		for what, secret := range map[string]string{"email": "priscilla", "name": "Priscilla", "account number": a.Number,
-			"fax number": strings.TrimPrefix(number, "+"), "phone": "555 0199", "friend": "fenna",
+			"fax number": strings.TrimPrefix(number, "+"), "phone": "555 0199", "friend": "fenna", "new email": "pris.new",
 			"export token": strings.TrimPrefix(link, "/account/privacy/export/"), "code": code, "password": password} {
 			if strings.Contains(logs, secret) {
 				t.Errorf("the log holds the %s (%q)", what, secret)

@@ -239,6 +239,10 @@ var Registry = []Table{
 		Columns: cols(none("id", "requested_at", "done_at", "kept"), []Column{{"account_id", Legal, "which account was erased"}})},
 	{Name: "transfer_notices", Columns: none("id", "brand_id", "sent_at", "move_after", "recipients"),
 		Retention: "for the life of the brand"},
+	{Name: "email_changes", Basis: Contract, Owner: "account_id = $1", Retention: "a day, or until the new address is confirmed",
+		Period: EmailChangeTTL,
+		Columns: cols(none("account_id", "expires_at"), []Column{{"new_email", Contact, "the address you want to change to, until you confirm it"},
+			{"token_hash", Technical, "hash of the confirmation link"}})},
 	{Name: "privacy_exports", Basis: Contract, Owner: "account_id = $1", Retention: "7 days", Period: ExportLifetime,
 		Columns: cols(none("id", "account_id", "blob_key", "created_at", "expires_at"), []Column{{"token_hash", Technical, "hash of your download link"}})},
 }

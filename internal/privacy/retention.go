@@ -108,6 +108,7 @@ func (s *Service) Retain(ctx context.Context) (*RetentionReport, error) {
 		{&r.Inbound, "email to fax", "DELETE FROM email_inbound WHERE status <> 'queued' AND created_at < $1 AND " + notHeld, cut(InboundMailRetention)},
 		{&r.JunkReports, "junk reports", "DELETE FROM junk_reports WHERE at < $1", cut(Lookup("junk_reports").Period)},
 		{&r.Surveys, "survey answers", "DELETE FROM survey_answers WHERE at < $1", cut(Lookup("survey_answers").Period)},
+		{new(int), "email changes", "DELETE FROM email_changes WHERE expires_at <= $1", store.Micros(now)},
 	} {
 		res, err := s.DB.ExecContext(ctx, d.q, d.arg)
 		if err != nil {

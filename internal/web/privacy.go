@@ -32,6 +32,8 @@ func (s *Server) privacyRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/privacy/block", s.requireAccount(s.privacyBlock))
 	mux.HandleFunc("POST /account/privacy/refer", s.requireAccount(s.privacyRefer))
 	mux.HandleFunc("POST /account/privacy/profile", s.requireAccount(s.privacyProfile))
+	mux.HandleFunc("POST /account/privacy/email", s.requireAccount(s.privacyEmail))
+	mux.HandleFunc("GET /account/privacy/email", s.requireAccount(s.privacyEmailConfirm))
 	mux.HandleFunc("GET /survey", s.privacySurvey)
 	mux.HandleFunc("POST /survey", s.privacySurveyAnswer)
 	if s.Faxes != nil {
@@ -403,4 +405,50 @@ func (s *Server) privacySurveyAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(w, r, "privacy.survey.thanks")
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// privacyEmail starts a change of email address after the password (D1).
+func (s *Server) privacyEmail(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) || !s.confirmed(w, r, "email") {
+		return
+	}
+	brand := stateOf(r).brand
+	link := func(token string) string {
+		path := "/account/privacy/email?token=" + token
+		if s.Accounts.Link != nil {
+			return s.Accounts.Link(brand, path)
+		}
+		return "https://" + brand.Host + path
+	}
+	err := s.Privacy.RequestEmailChange(r.Context(), currentAccount(r).ID, r.PostForm.Get("new_email"), link)
+	if errors.Is(err, privacy.ErrEmailInvalid) || errors.Is(err, privacy.ErrEmailTaken) {
+		d, derr := s.centreData(r)
+		if derr != nil {
+			s.serverError(w, r, derr)
+			return
+		}
+		s.renderForm(w, r, "privacy_centre", map[string]string{"new_email": "privacy.email.invalid"}, d)
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.setFlash(w, r, "privacy.flash.email_sent")
+	http.Redirect(w, r, "/account/privacy#profile", http.StatusSeeOther)
+}
+
+// privacyEmailConfirm follows the link mailed to the new address.
+func (s *Server) privacyEmailConfirm(w http.ResponseWriter, r *http.Request) {
+	err := s.Privacy.ConfirmEmailChange(r.Context(), currentAccount(r).ID, r.URL.Query().Get("token"))
+	if errors.Is(err, privacy.ErrEmailLink) || errors.Is(err, privacy.ErrEmailTaken) {
+		s.renderError(w, r, http.StatusGone, "privacy.err.email_link")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.setFlash(w, r, "privacy.flash.email_changed")
+	http.Redirect(w, r, "/account/privacy#profile", http.StatusSeeOther)
 }
