@@ -225,6 +225,11 @@ func TestJourneyFaxBetweenTwoAccounts(t *testing.T) {
 			t.Errorf("welcome mail:\n%s", welcome)
 		}
 
+		// The email settings page is reachable from the account menu.
+		if res, body := alice.get("/account/email"); res.StatusCode != 200 || !strings.Contains(body, `href="/account/email"`) {
+			t.Errorf("GET /account/email = %d", res.StatusCode)
+		}
+
 		// Bad input gets a clear message and leaves nothing behind.
 		res, body := alice.sendFax("12345", map[string][]byte{"a.txt": []byte("hi")}, nil)
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "country code") {

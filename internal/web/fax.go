@@ -32,6 +32,8 @@ func (s *Server) faxRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /faxes/{id}/status", s.requireAccount(s.faxStatus))
 	mux.HandleFunc("GET /faxes/{id}/pdf", s.requireAccount(s.faxPDF))
 	mux.HandleFunc("POST /faxes/{id}/delete", s.requireAccount(s.faxDelete))
+	s.faxEmailRoutes(mux)
+	s.faxEmailStaffRoutes(mux)
 }
 
 // faxNav lists the fax pages for the account menu as (path, catalog key)
@@ -40,7 +42,7 @@ func (s *Server) faxNav() [][2]string {
 	if s.Faxes == nil {
 		return nil
 	}
-	return [][2]string{{"/faxes", "nav.inbox"}, {"/faxes/sent", "nav.sent"}, {"/faxes/new", "nav.send"}}
+	return [][2]string{{"/faxes", "nav.inbox"}, {"/faxes/sent", "nav.sent"}, {"/faxes/new", "nav.send"}, {"/account/email", "email.page.title"}}
 }
 
 type faxListData struct {
