@@ -210,20 +210,20 @@ func (s *Service) link(b *brands.Brand, path string) string {
 	return "https://" + b.Host + path
 }
 
-// ownsLoopback reports whether the loopback carrier routes the number.
+// ownsLoopback reports whether the loopback carrier routes the number: a
+// demo number some account holds.
 func (s *Service) ownsLoopback(ctx context.Context, e164 string) (bool, error) {
-	n, err := s.Numbers.Lookup(ctx, e164)
-	if errors.Is(err, numbers.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return n.Carrier == "loopback" && n.AccountID != 0, nil
+	return s.assigned(ctx, e164, func(carrier string) bool { return carrier == "loopback" })
 }
 
 // ownsSIP reports whether a number a trunk calls belongs to an account.
 func (s *Service) ownsSIP(ctx context.Context, e164 string) (bool, error) {
+	return s.assigned(ctx, e164, func(carrier string) bool { return carrier != "loopback" })
+}
+
+// assigned reports whether e164 is one of the service's numbers, held by
+// an account, on a carrier that via accepts.
+func (s *Service) assigned(ctx context.Context, e164 string, via func(carrier string) bool) (bool, error) {
 	n, err := s.Numbers.Lookup(ctx, e164)
 	if errors.Is(err, numbers.ErrNotFound) {
 		return false, nil
@@ -231,7 +231,7 @@ func (s *Service) ownsSIP(ctx context.Context, e164 string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return n.Carrier != "loopback" && n.AccountID != 0, nil
+	return via(n.Carrier) && n.AccountID != 0, nil
 }
 
 // Run starts the job queue and the portal and serves until ctx ends; then
