@@ -8,6 +8,7 @@ package carrier
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/faxhaven/faxhaven/fax/page"
@@ -89,6 +90,11 @@ type Inbound struct {
 	Pages    []ReceivedPage
 	Received time.Time
 }
+
+// ErrRefused is what a Sink returns (wrapped) for a fax it will not take
+// from this sender at all, such as a blocked junk-fax sender: the call is
+// rejected and not tried again.
+var ErrRefused = errors.New("carrier: the callee refuses faxes from this sender")
 
 // Sink takes inbound faxes. Deliver returns nil only once the fax is stored
 // durably; a carrier acknowledges the call to the far end only after that.

@@ -51,7 +51,9 @@ func (l *Loopback) Send(ctx context.Context, out *Outbound) (*Result, error) {
 	}
 	// The fax counts as delivered only once the receiving side has stored
 	// it; a receiver that cannot store it fails the send, which is retried.
-	if err := l.Sink.Deliver(ctx, in); err != nil {
+	if err := l.Sink.Deliver(ctx, in); errors.Is(err, ErrRefused) {
+		return &Result{Status: Rejected, Reason: "the recipient does not accept faxes from this sender", Detail: err.Error()}, nil
+	} else if err != nil {
 		return &Result{Status: Failed, Reason: "the receiving side could not store the fax", Detail: err.Error()}, nil
 	}
 	return res, nil

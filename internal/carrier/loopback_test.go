@@ -3,6 +3,7 @@ package carrier
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/faxhaven/faxhaven/fax/page"
@@ -51,6 +52,7 @@ func TestLoopback(t *testing.T) {
 		{"delivered", demo, nil, Delivered, 2},
 		{"unknown number", "+31201234567", nil, NoSuchNumber, 0},
 		{"receiver cannot store", demo, errors.New("disk full"), Failed, 0},
+		{"receiver refuses the sender", demo, fmt.Errorf("blocked: %w", ErrRefused), Rejected, 0},
 	}
 	for _, tt := range tests {
 		sink := &recordingSink{refuse: tt.refuse}

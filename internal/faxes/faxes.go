@@ -75,7 +75,8 @@ var ErrNotFound = errors.New("faxes: no such fax")
 
 // ErrBlocked refuses an inbound fax from a sender the account or its
 // brand blocked (J1).
-var ErrBlocked = errors.New("faxes: the recipient has blocked this sender")
+// It wraps carrier.ErrRefused, so the carrier rejects the call for good.
+var ErrBlocked = fmt.Errorf("faxes: the recipient has blocked this sender: %w", carrier.ErrRefused)
 
 // Content stores fax content sealed with the owning account's key.
 type Content interface {
