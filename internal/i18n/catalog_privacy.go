@@ -198,6 +198,12 @@ var privacyCatalog = map[string]entry{
 	"privacy.flash.email_changed": {"Your email address is changed.", "Uw e-mailadres is gewijzigd."},
 	"privacy.err.email_link":      {"This link is unknown or has expired. Ask for the change again.", "Deze link is onbekend of verlopen. Vraag de wijziging opnieuw aan."},
 
+	"privacy.unsubscribe.title":  {"Unsubscribe", "Afmelden"},
+	"privacy.unsubscribe.lead":   {"Stop this kind of email? One click is enough; you can change every choice later in your privacy centre.", "Deze soort e-mail stoppen? Eén klik is genoeg; u kunt elke keuze later wijzigen in uw privacycentrum."},
+	"privacy.unsubscribe.button": {"Unsubscribe", "Afmelden"},
+	"privacy.unsubscribe.done":   {"Done: you will get no more \u201c%s\u201d email.", "Gedaan: u krijgt geen e-mail meer over \u201c%s\u201d."},
+	"privacy.err.unsubscribe":    {"This unsubscribe link is not valid. Change your choices in your privacy centre instead.", "Deze afmeldlink is niet geldig. Wijzig uw keuzes in plaats daarvan in uw privacycentrum."},
+
 	// Navigation.
 	"nav.privacy":        {"Privacy: what we keep", "Privacy: wat wij bewaren"},
 	"nav.privacy_centre": {"Privacy", "Privacy"},

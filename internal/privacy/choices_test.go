@@ -438,3 +438,60 @@ func TestPolicy_T1_ProcessorRegisterShowsBasisAndNoReuse(t *testing.T) {
 		}
 	}
 }
+
+func TestPolicy_O3_UnsubscribeLinkSwitchesOffAndIsRecorded(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		a := w.account(t, "Una Unsub", "marketing=true")
+		other := w.account(t, "Other Person")
+		w.p.SetChoices(ctx, a, privacy.Choices{Newsletters: true, Contact: privacy.ContactEmail}, privacy.MethodPortal)
+		tok, err := w.p.UnsubscribeToken(a, privacy.PurposeNewsletters)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err := w.p.Unsubscribe(ctx, tok); err != nil || p != privacy.PurposeNewsletters {
+			t.Fatalf("unsubscribe = %q, %v", p, err)
+		}
+		if c, _ := w.p.ChoicesOf(ctx, a); c.Newsletters {
+			t.Error("newsletters still on after the link")
+		}
+		mk, _ := w.p.UnsubscribeToken(a, privacy.PurposeMarketing)
+		w.p.Unsubscribe(ctx, mk)
+		if w.count(t, "SELECT COUNT(*) FROM accounts WHERE id = $1 AND marketing_opt_in", a) != 0 {
+			t.Error("marketing still on after the link")
+		}
+		l, _ := w.p.Ledger(ctx, a)
+		if last := l[len(l)-1]; last.Method != privacy.MethodUnsubscribe || last.Granted {
+			t.Errorf("last ledger entry = %+v", last)
+		}
+		// A token cannot be bent to another account or forged.
+		other1, _ := w.p.UnsubscribeToken(other, privacy.PurposeNewsletters)
+		forged := []byte(tok)
+		forged[len(forged)-1] ^= 1
+		for _, bad := range []string{"", "x", string(forged), other1[:len(other1)-2] + tok[len(tok)-2:]} {
+			if _, err := w.p.Unsubscribe(ctx, bad); !errors.Is(err, privacy.ErrBadUnsubscribe) {
+				t.Errorf("Unsubscribe(%q) = %v, want ErrBadUnsubscribe", bad, err)
+			}
+		}
+		if _, err := w.p.UnsubscribeToken(a, privacy.PurposeOpenTracking); err == nil {
+			t.Error("a token for a purpose links cannot switch off")
+		}
+	})
+}
+
+func FuzzUnsubscribe(f *testing.F) {
+	w := newWorld(f, storetest.Open(f, storetest.SQLiteURL(f)))
+	good, _ := w.p.UnsubscribeToken(1, privacy.PurposeMarketing)
+	f.Add(good)
+	f.Add("")
+	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	f.Fuzz(func(t *testing.T, tok string) {
+		if tok == good {
+			return
+		}
+		if _, err := w.p.Unsubscribe(context.Background(), tok); !errors.Is(err, privacy.ErrBadUnsubscribe) {
+			t.Fatalf("Unsubscribe(%q) = %v, want ErrBadUnsubscribe", tok, err)
+		}
+	})
+}

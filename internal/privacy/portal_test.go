@@ -276,3 +276,35 @@ func TestPolicy_U2_StaffPrivacyPageInThePortal(t *testing.T) {
 		}
 	})
 }
+
+// A mail client's one-click unsubscribe (RFC 8058) works without login,
+// and a GET only shows the button (O3).
+func TestPolicy_O3_OneClickUnsubscribeInThePortal(t *testing.T) {
+	n := startNode(t, storetest.SQLiteURL(t))
+	ctx := context.Background()
+	a, _ := n.register(t, "Otto Oneclick", "otto@example.org")
+	tok, err := n.Privacy.UnsubscribeToken(a.ID, privacy.PurposeMarketing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(n.URL + "/unsubscribe/" + tok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got, _ := n.Accounts.ByID(ctx, a.ID); res.StatusCode != http.StatusOK || !got.MarketingOptIn {
+		t.Fatalf("GET of the link: %d, marketing %v; it must only show the button", res.StatusCode, got.MarketingOptIn)
+	}
+	res, err = http.Post(n.URL+"/unsubscribe/"+tok, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if got, _ := n.Accounts.ByID(ctx, a.ID); res.StatusCode != http.StatusOK || got.MarketingOptIn {
+		t.Errorf("one-click POST: %d, marketing still %v", res.StatusCode, got.MarketingOptIn)
+	}
+	res, _ = http.Post(n.URL+"/unsubscribe/"+tok+"x", "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("a damaged link gave %d, want 404", res.StatusCode)
+	}
+}

@@ -34,6 +34,8 @@ func (s *Server) privacyRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /account/privacy/profile", s.requireAccount(s.privacyProfile))
 	mux.HandleFunc("POST /account/privacy/email", s.requireAccount(s.privacyEmail))
 	mux.HandleFunc("GET /account/privacy/email", s.requireAccount(s.privacyEmailConfirm))
+	mux.HandleFunc("GET /unsubscribe/{token}", s.privacyUnsubscribeForm)
+	mux.HandleFunc("POST /unsubscribe/{token}", s.privacyUnsubscribe)
 	mux.HandleFunc("GET /survey", s.privacySurvey)
 	mux.HandleFunc("POST /survey", s.privacySurveyAnswer)
 	if s.Faxes != nil {
@@ -451,4 +453,34 @@ func (s *Server) privacyEmailConfirm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setFlash(w, r, "privacy.flash.email_changed")
 	http.Redirect(w, r, "/account/privacy#profile", http.StatusSeeOther)
+}
+
+type unsubscribeData struct {
+	Token   string
+	Done    bool
+	Purpose string
+}
+
+// privacyUnsubscribeForm shows what the link switches off, with one
+// button: a GET never changes anything, since mail scanners follow links.
+func (s *Server) privacyUnsubscribeForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "privacy_unsubscribe", &unsubscribeData{Token: r.PathValue("token")})
+}
+
+// privacyUnsubscribe switches off what the link names (O3). Mail clients
+// post here directly for one-click unsubscribe (RFC 8058), without login.
+func (s *Server) privacyUnsubscribe(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	purpose, err := s.Privacy.Unsubscribe(r.Context(), r.PathValue("token"))
+	if errors.Is(err, privacy.ErrBadUnsubscribe) {
+		s.renderError(w, r, http.StatusNotFound, "privacy.err.unsubscribe")
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "privacy_unsubscribe", &unsubscribeData{Done: true, Purpose: "privacy.purpose." + purpose})
 }
