@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/faxhaven/faxhaven/internal/clock"
 	"github.com/faxhaven/faxhaven/internal/store"
@@ -27,10 +28,18 @@ var ErrNotFound = errors.New("numbers: the service has no such number")
 // ErrPoolEmpty reports a brand with no free number left.
 var ErrPoolEmpty = errors.New("numbers: no free fax number left in the brand's pool")
 
+// DefaultQuarantine is how long a number given back to the pool rests
+// before another account may get it.
+const DefaultQuarantine = 90 * 24 * time.Hour
+
 // Service manages number pools and assignments.
 type Service struct {
 	DB    *store.DB
 	Clock clock.Clock
+	// Quarantine is how long a released number rests before it is given
+	// out again, so that faxes for its old holder do not reach a stranger;
+	// zero means DefaultQuarantine.
+	Quarantine time.Duration
 }
 
 // AddPool puts count numbers into a brand's pool: prefix followed by a
@@ -74,7 +83,12 @@ func (s *Service) AssignTx(ctx context.Context, tx *sql.Tx, brandID, accountID i
 		return nil, err
 	}
 	for try := 0; try < 5; try++ {
-		n, err := first(ctx, tx, "brand_id = $1 AND account_id IS NULL", brandID)
+		q := s.Quarantine
+		if q == 0 {
+			q = DefaultQuarantine
+		}
+		rested := store.Micros(s.Clock.Now().Add(-q))
+		n, err := first(ctx, tx, "brand_id = $1 AND account_id IS NULL AND released_at <= $2", brandID, rested)
 		if errors.Is(err, ErrNotFound) {
 			return nil, ErrPoolEmpty
 		}
@@ -118,14 +132,19 @@ func (s *Service) ForAccount(ctx context.Context, q store.Querier, accountID int
 	return out, rows.Err()
 }
 
-// ReleaseTx returns an account's numbers to the pool.
+// ReleaseTx returns an account's numbers to the pool, where they rest for
+// the quarantine before anyone else gets them.
 func (s *Service) ReleaseTx(ctx context.Context, tx *sql.Tx, accountID int64) error {
-	_, err := tx.ExecContext(ctx, "UPDATE numbers SET account_id = NULL, assigned_at = 0 WHERE account_id = $1", accountID)
+	_, err := tx.ExecContext(ctx, ReleaseSQL, accountID, store.Micros(s.Clock.Now()))
 	if err != nil {
 		return fmt.Errorf("numbers: release: %w", err)
 	}
 	return nil
 }
+
+// ReleaseSQL gives an account's numbers back to the pool: $1 is the
+// account, $2 the time of release in stored form. Erasure runs it too.
+const ReleaseSQL = "UPDATE numbers SET account_id = NULL, assigned_at = 0, released_at = $2 WHERE account_id = $1"
 
 func first(ctx context.Context, q store.Querier, where string, args ...any) (*Number, error) {
 	var n Number

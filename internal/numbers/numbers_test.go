@@ -76,9 +76,15 @@ func TestAssignFromPool(t *testing.T) {
 		if err := db.Tx(ctx, func(tx *sql.Tx) error { return s.ReleaseTx(ctx, tx, a1) }); err != nil {
 			t.Fatal(err)
 		}
+		// A released number rests before a stranger gets it.
+		clk.Advance(numbers.DefaultQuarantine - time.Hour)
+		if n, err := assign(a3); !errors.Is(err, numbers.ErrPoolEmpty) {
+			t.Fatalf("during the quarantine, assignment = %+v, %v; want an empty pool", n, err)
+		}
+		clk.Advance(2 * time.Hour)
 		n3, err := assign(a3)
 		if err != nil || n3.E164 != n1.E164 {
-			t.Fatalf("after release, assignment = %+v, %v; want the released number", n3, err)
+			t.Fatalf("after the quarantine, assignment = %+v, %v; want the released number", n3, err)
 		}
 	})
 }

@@ -70,7 +70,11 @@ func (s *Service) Erase(ctx context.Context, accountID int64) (*Erasure, error) 
 			if q == "" {
 				q = "DELETE FROM " + t.Name + " WHERE " + t.Owner
 			}
-			if _, err := tx.ExecContext(ctx, q, accountID); err != nil {
+			args := []any{accountID}
+			if strings.Contains(q, "$2") {
+				args = append(args, now)
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return fmt.Errorf("%s: %w", t.Name, err)
 			}
 		}

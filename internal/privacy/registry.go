@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"sort"
 	"time"
+
+	"github.com/faxhaven/faxhaven/internal/numbers"
 )
 
 // Category is the kind of data a column holds.
@@ -67,8 +69,8 @@ type Table struct {
 	// Kept, when not "", is why an account's rows survive its erasure.
 	Kept string
 	// Erase is the statement that erases one account's rows ($1 the
-	// account ID) when deleting them is not right; "" means DELETE with
-	// Owner.
+	// account ID, and $2, if it uses it, the time of erasure in stored
+	// form) when deleting them is not right; "" means DELETE with Owner.
 	Erase string
 }
 
@@ -161,8 +163,8 @@ var Registry = []Table{
 		Columns: cols(none("id", "at", "actor_kind", "actor_id", "action", "subject_kind", "subject_id"),
 			[]Column{{"ground", Legal, "why staff looked at data"}, {"detail", Legal, "which fields staff saw"}})},
 	{Name: "numbers", Basis: Contract, Owner: "account_id = $1", Retention: "while assigned to you; then back to the pool",
-		Erase: "UPDATE numbers SET account_id = NULL, assigned_at = 0 WHERE account_id = $1",
-		Columns: cols(none("id", "brand_id", "carrier", "assigned_at"),
+		Erase: numbers.ReleaseSQL,
+		Columns: cols(none("id", "brand_id", "carrier", "assigned_at", "released_at"),
 			[]Column{{"e164", Contact, "your fax number"}, {"account_id", Contact, "which account the number belongs to"}})},
 	{Name: "faxes", Basis: Contract, Owner: "account_id = $1",
 		Retention: "90 days unless you or your brand chose otherwise; deleted with your account", Period: DefaultFaxRetention,
