@@ -132,12 +132,18 @@ func (b *browser) close() {
 	b.cancel()
 }
 
+// do runs the steps one after another. A step that fails because a
+// navigation replaced the page it was about to work in (Chromium's "Cannot
+// find context with specified id") runs again in the new page: that
+// failure comes before the step acted, so it never acts twice.
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, steps...); err != nil {
-		b.t.Fatalf("browser: %v", err)
+	for _, step := range steps {
+		if err := retryGoneContext(func() error { return chromedp.Do(ctx, step) }); err != nil {
+			b.t.Fatalf("browser: %v", err)
+		}
 	}
 }
 
@@ -145,11 +151,26 @@ func run[T any](b *browser, a chromedp.Action[T]) T {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, a)
+	var v T
+	err := retryGoneContext(func() (err error) {
+		v, err = chromedp.Run(ctx, a)
+		return err
+	})
 	if err != nil {
 		b.t.Fatalf("browser: %v", err)
 	}
 	return v
+}
+
+// retryGoneContext runs f again, a few times, while it fails only because
+// the page's JavaScript context went away under it.
+func retryGoneContext(f func() error) error {
+	err := f()
+	for try := 0; try < 5 && err != nil && strings.Contains(err.Error(), "Cannot find context with specified id"); try++ {
+		time.Sleep(200 * time.Millisecond)
+		err = f()
+	}
+	return err
 }
 
 func (b *browser) text(sel string) string {
@@ -233,7 +254,7 @@ func TestPortalInChromium(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`input[name="policy"]`)))
 		b.screenshot("register-desktop")
 		b.do(chromedp.Click(chromedp.CSS(`form[action="/register"] button[type="submit"]`)),
-			chromedp.WaitVisible(chromedp.CSS("p.hint")))
+			chromedp.WaitVisible(chromedp.CSS("p.lead + p.hint")))
 		if h := b.text("h1"); h != "Check your email" {
 			t.Fatalf("after registering the page says %q", h)
 		}
