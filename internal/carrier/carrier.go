@@ -9,6 +9,8 @@ package carrier
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/faxhaven/faxhaven/fax/page"
@@ -51,7 +53,18 @@ func (s Status) String() string {
 	return "unknown"
 }
 
-// Retryable reports whether calling again later may succeed.
+// ParseStatus reads a status by its stable name.
+func ParseStatus(name string) (Status, error) {
+	for i, n := range statusNames {
+		if n == name {
+			return Status(i), nil
+		}
+	}
+	return 0, fmt.Errorf("carrier: unknown call outcome %q (want one of %s)", name, strings.Join(statusNames[:], ", "))
+}
+
+// Retryable reports whether calling again later may succeed; it is the
+// default choice of which outcomes a fax is tried again after.
 func (s Status) Retryable() bool {
 	switch s {
 	case Busy, NoAnswer, TrunkDown, Failed:

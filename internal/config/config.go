@@ -60,6 +60,7 @@ type Config struct {
 	DKIM             bool
 
 	SendAttempts     int
+	RetryOn          string // comma-separated carrier outcomes
 	SendRetryBackoff time.Duration
 	RescueAfter      time.Duration
 	ShutdownTimeout  time.Duration
@@ -122,6 +123,7 @@ var settings = []setting{
 	integer("smtp-max-message-mb", 50, "largest email accepted for faxing, in megabytes; larger ones get 552", func(c *Config) *int { return &c.SMTPMaxMessageMB }),
 	integer("email-fax-per-hour", 60, "messages one account may send to fax per hour; more are asked to retry later", func(c *Config) *int { return &c.EmailFaxPerHour }),
 	boolean("dkim", true, "DKIM-sign outbound mail with a key per brand mail domain (publish the DNS record the log shows at start)", func(c *Config) *bool { return &c.DKIM }),
+	str("retry-on", "busy,no_answer,trunk_down,failed", "call outcomes after which a fax is tried again: any of busy, no_answer, rejected, no_such_number, not_fax, trunk_down, failed", func(c *Config) *string { return &c.RetryOn }),
 	integer("send-attempts", 3, "how often a failed fax is tried before it is given up", func(c *Config) *int { return &c.SendAttempts }),
 	duration("send-retry-backoff", 2*time.Minute, "wait before the first retry of a failed fax; doubles each time", func(c *Config) *time.Duration { return &c.SendRetryBackoff }),
 	duration("rescue-after", 30*time.Minute, "a job whose node died is taken up again after this long; every job (a fax call, a mail with a large PDF) must fit in two thirds of it", func(c *Config) *time.Duration { return &c.RescueAfter }),

@@ -138,6 +138,9 @@ type Service struct {
 	MaxPages int
 	// SendAttempts is how often a fax is tried before it fails for good.
 	SendAttempts int
+	// RetryOn says which call outcomes are tried again (until
+	// SendAttempts); nil means carrier.Status.Retryable.
+	RetryOn func(carrier.Status) bool
 
 	// Email to fax (email_in.go): Sealer seals accepted messages with the
 	// account's key; EmailRateLimit bounds messages per account per hour.

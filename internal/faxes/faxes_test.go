@@ -382,3 +382,21 @@ func pagesOf(t *testing.T, w *world, id int64) []*page.Page {
 	}
 	return pages
 }
+
+func TestRetryPolicyIsConfigurable(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		// This operator retries even numbers that do not exist.
+		w.svc.RetryOn = func(st carrier.Status) bool { return st == carrier.NoSuchNumber }
+		ctx := context.Background()
+		f, err := w.svc.Send(ctx, w.alice, faxes.SendRequest{To: "+31970109999", Files: []faxes.Upload{{Name: "a.txt", Data: []byte("hi")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.settle(t)
+		got, err := w.svc.Get(ctx, w.alice, f.ID)
+		if err != nil || got.Status != faxes.Failed || got.ReasonCode != "no_such_number" || got.Attempts != 2 {
+			t.Fatalf("fax retried on no_such_number = %+v, %v; want failed after 2 attempts", got, err)
+		}
+	})
+}

@@ -100,7 +100,7 @@ func (s *Service) attempt(ctx context.Context, id int64, last bool) (final bool,
 	switch {
 	case res.Status == carrier.Delivered:
 		return true, s.finish(ctx, f, Delivered, "", "", res.PagesSent, res.RemoteID)
-	case !res.Status.Retryable() || last:
+	case !s.retries(res.Status) || last:
 		return true, s.finish(ctx, f, Failed, res.Status.String(), joinReason(res), res.PagesSent, res.RemoteID)
 	}
 	_, err = s.DB.ExecContext(ctx, "UPDATE faxes SET status = 'queued', reason_code = $1, reason_detail = $2, updated_at = $3 WHERE id = $4",
@@ -110,6 +110,14 @@ func (s *Service) attempt(ctx context.Context, id int64, last bool) (final bool,
 	}
 	s.Logger.Info("fax attempt failed, will retry", "fax", id, "status", res.Status.String())
 	return false, nil
+}
+
+// retries reports whether a call that ended with st is tried again.
+func (s *Service) retries(st carrier.Status) bool {
+	if s.RetryOn != nil {
+		return s.RetryOn(st)
+	}
+	return st.Retryable()
 }
 
 func joinReason(r *carrier.Result) string {

@@ -140,11 +140,15 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 	}
 	s.Staff = &staff.Service{DB: db, Clock: s.Clock, Sessions: s.Accounts.SessionStore(), Limiter: s.Accounts.LoginLimiter()}
 
+	retryOn, err := retryPolicy(cfg.RetryOn)
+	if err != nil {
+		return nil, err
+	}
 	s.Faxes = &faxes.Service{
 		DB: db, Clock: s.Clock, Content: keys.Blobs{Store: s.Blobs, Keys: s.Keys}, Queue: queue{s.Queue},
 		Mail: faxMail{s.Mail}, Numbers: s.Numbers, Brands: s.Brands, Logger: logger,
 		Render:    render.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "pdfium"), MaxPages: cfg.MaxPages},
-		MaxUpload: int64(cfg.MaxUploadMB) << 20, MaxPages: cfg.MaxPages, SendAttempts: cfg.SendAttempts,
+		MaxUpload: int64(cfg.MaxUploadMB) << 20, MaxPages: cfg.MaxPages, SendAttempts: cfg.SendAttempts, RetryOn: retryOn,
 	}
 	s.Faxes.Carrier = &carrier.Loopback{Owns: s.ownsLoopback, Sink: s.Faxes, Clock: s.Clock}
 	// SIP trunks (internal/sip, docs/sip.md), with sip-config: each trunk's
@@ -309,6 +313,22 @@ func (s *Service) Close() error { return s.DB.Close() }
 func (s *Service) NeedsFirstAdmin(ctx context.Context) (bool, error) {
 	list, err := s.Staff.List(ctx)
 	return len(list) == 0, err
+}
+
+// retryPolicy reads the --retry-on list of call outcomes.
+func retryPolicy(list string) (func(carrier.Status) bool, error) {
+	retry := map[carrier.Status]bool{}
+	for _, name := range strings.Split(list, ",") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		st, err := carrier.ParseStatus(name)
+		if err != nil {
+			return nil, fmt.Errorf("--retry-on: %w", err)
+		}
+		retry[st] = true
+	}
+	return func(st carrier.Status) bool { return retry[st] }, nil
 }
 
 // assigner adapts the number pool to what accounts need.
