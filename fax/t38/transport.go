@@ -72,7 +72,16 @@ func (e *PipeEnd) Send(datagram []byte) error {
 // ConnTransport carries UDPTL over a net.PacketConn (normally UDP) to one
 // remote address.
 type ConnTransport struct {
-	conn   net.PacketConn
+	conn net.PacketConn
+
+	// Latch makes the transport follow the far end to the port it really
+	// sends from: a NAT in front of it often rewrites the port given in
+	// SDP. Datagrams from the remote's host on another port are taken, and
+	// from the first of them on, datagrams are sent back there (symmetric
+	// UDPTL). Other hosts are never heard.
+	Latch bool
+
+	mu     sync.Mutex
 	remote net.Addr
 }
 
@@ -83,8 +92,35 @@ func NewConnTransport(conn net.PacketConn, remote net.Addr) *ConnTransport {
 
 // Send writes one datagram to the remote address.
 func (c *ConnTransport) Send(datagram []byte) error {
-	_, err := c.conn.WriteTo(datagram, c.remote)
+	_, err := c.conn.WriteTo(datagram, c.Remote())
 	return err
+}
+
+// Remote returns the address datagrams go to.
+func (c *ConnTransport) Remote() net.Addr {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.remote
+}
+
+// accept reports whether a datagram from is the far end's, latching onto a
+// new port of the same host when Latch is set.
+func (c *ConnTransport) accept(from net.Addr) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if from.String() == c.remote.String() {
+		return true
+	}
+	if !c.Latch {
+		return false
+	}
+	fu, ok1 := from.(*net.UDPAddr)
+	ru, ok2 := c.remote.(*net.UDPAddr)
+	if !ok1 || !ok2 || !fu.IP.Equal(ru.IP) {
+		return false
+	}
+	c.remote = from
+	return true
 }
 
 // Serve reads datagrams until the connection is closed and hands those
@@ -100,7 +136,7 @@ func (c *ConnTransport) Serve(r Receiver) error {
 			}
 			return fmt.Errorf("t38: read UDPTL: %w", err)
 		}
-		if from.String() != c.remote.String() {
+		if !c.accept(from) {
 			continue // not our peer
 		}
 		r.Receive(buf[:n]) // the Terminal counts malformed datagrams

@@ -24,6 +24,11 @@ type UDPConfig struct {
 	Version t38.Version
 	// IndicatorRepeat is Config.IndicatorCopies; 0 means 3.
 	IndicatorRepeat int
+	// MaxDatagram is the far end's T38FaxMaxDatagram; 0 for no limit.
+	MaxDatagram int
+	// Latch follows the far end to the port it really sends from, for a
+	// peer behind NAT (see t38.ConnTransport.Latch).
+	Latch bool
 }
 
 // CallUDP runs one T.30 call over UDPTL/UDP in real time and returns its
@@ -50,7 +55,8 @@ func CallUDP(ctx context.Context, cfg t30.Config, u UDPConfig) (t30.Result, erro
 		u.IndicatorRepeat = 3
 	}
 	tr := t38.NewConnTransport(conn, remote)
-	term, err := New(Config{Version: u.Version, Redundancy: u.Redundancy, IndicatorCopies: u.IndicatorRepeat}, tr)
+	tr.Latch = u.Latch
+	term, err := New(Config{Version: u.Version, Redundancy: u.Redundancy, IndicatorCopies: u.IndicatorRepeat, MaxDatagram: u.MaxDatagram}, tr)
 	if err != nil {
 		return t30.Result{}, err
 	}
