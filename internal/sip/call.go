@@ -409,10 +409,8 @@ func (c *call) runFax(ctx context.Context, cfg t30.Config) (t30.Result, error) {
 		// decodes redundancy too, since the packet says which it holds.
 		red = c.u.cfg.Redundancy
 	}
-	// Latch: a far end behind NAT sends from another port than its SDP
-	// says; the media follows it there (symmetric UDPTL).
 	return terminal.CallUDP(ctx, cfg, terminal.UDPConfig{Conn: c.media, Remote: remote, Redundancy: red, Version: t38.Version(t.Version),
-		MaxDatagram: t.MaxDatagram, Latch: true})
+		MaxDatagram: t.MaxDatagram})
 }
 
 // Session timers (RFC 4028).

@@ -42,7 +42,7 @@ func (u *UA) inboundInvite(req *sip.Request, tx sip.ServerTransaction) {
 	owned, err := u.cfg.Owns(ctx, did)
 	cancel()
 	if err != nil {
-		u.log.Error("sip: number lookup failed", "number", did, "err", err)
+		u.log.Error("sip: number lookup failed", "err", err)
 		reply(503, "Service Unavailable", sip.NewHeader("Retry-After", "30"))
 		return
 	}
@@ -212,7 +212,8 @@ func (u *UA) receive(c *call, did string, req *sip.Request) {
 	if err != nil {
 		u.log.Error("sip: inbound fax", "call", c.id, "err", err)
 	}
-	u.log.Info("sip: inbound fax ended", "call", c.id, "to", did, "pages", len(pages), "result", res.Message(), "detail", res.Detail)
+	// Numbers identify people: the log names the call, never who it joined.
+	u.log.Info("sip: inbound fax ended", "call", c.id, "pages", len(pages), "result", res.Message(), "detail", res.Detail)
 	if len(pages) == 0 {
 		return
 	}
@@ -220,11 +221,23 @@ func (u *UA) receive(c *call, did string, req *sip.Request) {
 	for _, p := range pages {
 		in.Pages = append(in.Pages, carrier.ReceivedPage{Page: p.Page, Coded: p.Coded()})
 	}
-	// Storing may outlive the call; it has its own bound.
+	// Storing may outlive the call; it has its own bound, within which a
+	// passing failure (the database restarting) is tried again: the pages
+	// were confirmed to the sender and exist nowhere else.
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
-	if err := u.cfg.Sink.Deliver(dctx, in); err != nil {
-		u.log.Error("sip: inbound fax could not be stored", "call", c.id, "to", did, "err", err)
+	for wait := time.Second; ; wait *= 2 {
+		err := u.cfg.Sink.Deliver(dctx, in)
+		if err == nil || errors.Is(err, carrier.ErrRefused) {
+			return
+		}
+		select {
+		case <-dctx.Done():
+			u.log.Error("sip: inbound fax could not be stored", "call", c.id, "err", err)
+			return
+		case <-time.After(wait):
+			u.log.Warn("sip: storing an inbound fax failed; trying again", "call", c.id, "err", err)
+		}
 	}
 }
 
