@@ -305,7 +305,7 @@ func (s *Server) setPreferences(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "password", nil)
+	s.render(w, r, http.StatusOK, "password", accountPasswordForm)
 }
 
 // changePassword needs the current password and ends every other session.
@@ -315,14 +315,14 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	if f.Get("password") != f.Get("password_confirm") {
-		s.renderForm(w, r, "password", map[string]string{"password_confirm": "err.password_mismatch"}, nil)
+		s.renderForm(w, r, "password", map[string]string{"password_confirm": "err.password_mismatch"}, accountPasswordForm)
 		return
 	}
 	st := stateOf(r)
 	err := s.Accounts.ChangePassword(r.Context(), st.account.ID, f.Get("current"), f.Get("password"), st.session.Token)
 	var verr *accounts.ValidationError
 	if errors.As(err, &verr) {
-		s.renderForm(w, r, "password", verr.Fields, nil)
+		s.renderForm(w, r, "password", verr.Fields, accountPasswordForm)
 		return
 	}
 	if err != nil {
@@ -338,3 +338,12 @@ func pathID(r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	return id, err == nil && id > 0
 }
+
+// passwordForm is the password page's own data: where the form posts and
+// what it says, for users and for staff.
+type passwordForm struct{ Action, Text string }
+
+var (
+	accountPasswordForm = passwordForm{"/account/password", "password.text"}
+	staffPasswordForm   = passwordForm{"/staff/password", "staff.password.text"}
+)

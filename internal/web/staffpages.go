@@ -50,7 +50,7 @@ func (s *Server) staffLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) staffPasswordForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "staff_password", nil)
+	s.render(w, r, http.StatusOK, "password", staffPasswordForm)
 }
 
 // staffChangePassword lets a staff member replace their password, and is
@@ -61,7 +61,7 @@ func (s *Server) staffChangePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	f := r.PostForm
 	if f.Get("password") != f.Get("password_confirm") {
-		s.renderForm(w, r, "staff_password", map[string]string{"password_confirm": "err.password_mismatch"}, nil)
+		s.renderForm(w, r, "password", map[string]string{"password_confirm": "err.password_mismatch"}, staffPasswordForm)
 		return
 	}
 	token := ""
@@ -72,9 +72,9 @@ func (s *Server) staffChangePassword(w http.ResponseWriter, r *http.Request) {
 	var verr *accounts.ValidationError
 	switch {
 	case errors.Is(err, staff.ErrWrongPassword):
-		s.renderForm(w, r, "staff_password", map[string]string{"current": "err.password_wrong"}, nil)
+		s.renderForm(w, r, "password", map[string]string{"current": "err.password_wrong"}, staffPasswordForm)
 	case errors.As(err, &verr):
-		s.renderForm(w, r, "staff_password", verr.Fields, nil)
+		s.renderForm(w, r, "password", verr.Fields, staffPasswordForm)
 	case err != nil:
 		s.serverError(w, r, err)
 	default:
