@@ -303,22 +303,6 @@ func TestSendRefusesBadInputAndKeepsNothing(t *testing.T) {
 	})
 }
 
-func TestSendToUnknownNumberFailsWithoutRetry(t *testing.T) {
-	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
-		w := newWorld(t, db)
-		ctx := context.Background()
-		f, err := w.svc.Send(ctx, w.alice, faxes.SendRequest{To: "+31970109999", Files: []faxes.Upload{{Name: "a.txt", Data: []byte("hi")}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.settle(t)
-		got, err := w.svc.Get(ctx, w.alice, f.ID)
-		if err != nil || got.Status != faxes.Failed || got.ReasonCode != "no_such_number" || got.Attempts != 1 {
-			t.Fatalf("fax to an unknown number = %+v, %v", got, err)
-		}
-	})
-}
-
 func TestSendIsIdempotent(t *testing.T) {
 	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
@@ -383,20 +367,33 @@ func pagesOf(t *testing.T, w *world, id int64) []*page.Page {
 	return pages
 }
 
-func TestRetryPolicyIsConfigurable(t *testing.T) {
-	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
-		w := newWorld(t, db)
-		// This operator retries even numbers that do not exist.
-		w.svc.RetryOn = func(st carrier.Status) bool { return st == carrier.NoSuchNumber }
-		ctx := context.Background()
-		f, err := w.svc.Send(ctx, w.alice, faxes.SendRequest{To: "+31970109999", Files: []faxes.Upload{{Name: "a.txt", Data: []byte("hi")}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.settle(t)
-		got, err := w.svc.Get(ctx, w.alice, f.ID)
-		if err != nil || got.Status != faxes.Failed || got.ReasonCode != "no_such_number" || got.Attempts != 2 {
-			t.Fatalf("fax retried on no_such_number = %+v, %v; want failed after 2 attempts", got, err)
-		}
-	})
+// TestRetryPolicy sends to a number that does not exist: by default that
+// fails at once; an operator who retries that outcome gets every attempt.
+func TestRetryPolicy(t *testing.T) {
+	tests := []struct {
+		name     string
+		retryOn  func(carrier.Status) bool
+		attempts int
+	}{
+		{"default: not retried", nil, 1},
+		{"retried when configured", func(st carrier.Status) bool { return st == carrier.NoSuchNumber }, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+				w := newWorld(t, db)
+				w.svc.RetryOn = tt.retryOn
+				ctx := context.Background()
+				f, err := w.svc.Send(ctx, w.alice, faxes.SendRequest{To: "+31970109999", Files: []faxes.Upload{{Name: "a.txt", Data: []byte("hi")}}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.settle(t)
+				got, err := w.svc.Get(ctx, w.alice, f.ID)
+				if err != nil || got.Status != faxes.Failed || got.ReasonCode != "no_such_number" || got.Attempts != tt.attempts {
+					t.Errorf("fax = %+v, %v; want failed no_such_number after %d attempts", got, err, tt.attempts)
+				}
+			})
+		})
+	}
 }
