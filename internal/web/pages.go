@@ -8,6 +8,7 @@ import (
 
 	"github.com/faxhaven/faxhaven/internal/accounts"
 	"github.com/faxhaven/faxhaven/internal/brands"
+	"github.com/faxhaven/faxhaven/internal/staff"
 	"github.com/faxhaven/faxhaven/internal/store"
 )
 
@@ -310,27 +311,37 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request) {
 
 // changePassword needs the current password and ends every other session.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	st := stateOf(r)
+	s.passwordChange(w, r, accountPasswordForm, "/account", func(current, next string) error {
+		return s.Accounts.ChangePassword(r.Context(), st.account.ID, current, next, st.session.Token)
+	})
+}
+
+// passwordChange runs the password form of a user or a staff member:
+// the two new passwords must match, change does the rest, and its errors
+// go back to the form field they concern.
+func (s *Server) passwordChange(w http.ResponseWriter, r *http.Request, form passwordForm, done string, change func(current, next string) error) {
 	if !s.parseForm(w, r) {
 		return
 	}
 	f := r.PostForm
 	if f.Get("password") != f.Get("password_confirm") {
-		s.renderForm(w, r, "password", map[string]string{"password_confirm": "err.password_mismatch"}, accountPasswordForm)
+		s.renderForm(w, r, "password", map[string]string{"password_confirm": "err.password_mismatch"}, form)
 		return
 	}
-	st := stateOf(r)
-	err := s.Accounts.ChangePassword(r.Context(), st.account.ID, f.Get("current"), f.Get("password"), st.session.Token)
+	err := change(f.Get("current"), f.Get("password"))
 	var verr *accounts.ValidationError
-	if errors.As(err, &verr) {
-		s.renderForm(w, r, "password", verr.Fields, accountPasswordForm)
-		return
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, staff.ErrWrongPassword):
+		s.renderForm(w, r, "password", map[string]string{"current": "err.password_wrong"}, form)
+	case errors.As(err, &verr):
+		s.renderForm(w, r, "password", verr.Fields, form)
+	case err != nil:
 		s.serverError(w, r, err)
-		return
+	default:
+		s.setFlash(w, r, "flash.password_changed")
+		http.Redirect(w, r, done, http.StatusSeeOther)
 	}
-	s.setFlash(w, r, "flash.password_changed")
-	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
 
 // pathID parses the {id} of a route.

@@ -56,31 +56,13 @@ func (s *Server) staffPasswordForm(w http.ResponseWriter, r *http.Request) {
 // staffChangePassword lets a staff member replace their password, and is
 // the first thing one with a one-time password must do.
 func (s *Server) staffChangePassword(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	f := r.PostForm
-	if f.Get("password") != f.Get("password_confirm") {
-		s.renderForm(w, r, "password", map[string]string{"password_confirm": "err.password_mismatch"}, staffPasswordForm)
-		return
-	}
 	token := ""
 	if c, err := r.Cookie(staffCookie); err == nil {
 		token = c.Value
 	}
-	err := s.Staff.ChangePassword(r.Context(), currentStaff(r), f.Get("current"), f.Get("password"), token)
-	var verr *accounts.ValidationError
-	switch {
-	case errors.Is(err, staff.ErrWrongPassword):
-		s.renderForm(w, r, "password", map[string]string{"current": "err.password_wrong"}, staffPasswordForm)
-	case errors.As(err, &verr):
-		s.renderForm(w, r, "password", verr.Fields, staffPasswordForm)
-	case err != nil:
-		s.serverError(w, r, err)
-	default:
-		s.setFlash(w, r, "flash.password_changed")
-		http.Redirect(w, r, "/staff", http.StatusSeeOther)
-	}
+	s.passwordChange(w, r, staffPasswordForm, "/staff", func(current, next string) error {
+		return s.Staff.ChangePassword(r.Context(), currentStaff(r), current, next, token)
+	})
 }
 
 // consoleData is the staff console's data.
