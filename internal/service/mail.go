@@ -3,17 +3,12 @@ package service
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
-	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net/mail"
 	"strings"
 
 	"github.com/faxhaven/faxhaven/internal/accounts"
 	"github.com/faxhaven/faxhaven/internal/faxes"
 	mailout "github.com/faxhaven/faxhaven/internal/mail"
+	"github.com/faxhaven/faxhaven/internal/mailin"
 	"github.com/faxhaven/faxhaven/internal/web"
 )
 
@@ -94,52 +89,13 @@ func (m *Mail) Recent(ctx context.Context, limit int) ([]web.OutboxMessage, erro
 	return out, nil
 }
 
-// textPart returns the plain-text body of a message, or "" when it has
-// none. Attachments are left out.
+// textPart returns the plain-text body of a stored message (the text of
+// its HTML when it has no plain part), or "" when it cannot be read. The
+// inbound mail parser reads outgoing messages as well as incoming ones.
 func textPart(raw []byte) string {
-	msg, err := mail.ReadMessage(strings.NewReader(string(raw)))
+	m, err := mailin.Parse(raw)
 	if err != nil {
 		return ""
 	}
-	return findText(msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
-}
-
-func findText(contentType, encoding string, body io.Reader) string {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if contentType == "" {
-		mt, err = "text/plain", nil
-	}
-	if err != nil {
-		return ""
-	}
-	if strings.HasPrefix(mt, "multipart/") {
-		r := multipart.NewReader(body, params["boundary"])
-		for {
-			p, err := r.NextRawPart()
-			if err != nil {
-				return ""
-			}
-			if t := findText(p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); t != "" {
-				return t
-			}
-		}
-	}
-	if mt != "text/plain" {
-		return ""
-	}
-	return decodeBody(encoding, body)
-}
-
-func decodeBody(encoding string, body io.Reader) string {
-	switch strings.ToLower(encoding) {
-	case "quoted-printable":
-		body = quotedprintable.NewReader(body)
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, body)
-	}
-	b, err := io.ReadAll(io.LimitReader(body, 1<<20))
-	if err != nil {
-		return ""
-	}
-	return strings.ReplaceAll(string(b), "\r\n", "\n")
+	return m.Text
 }
