@@ -37,7 +37,7 @@ func (l *Loopback) Send(ctx context.Context, out *Outbound) (*Result, error) {
 	if len(out.Pages) == 0 {
 		return nil, errors.New("loopback: a fax needs at least one page")
 	}
-	call, err := terminal.Loopback(ctx, t30.Config{Ident: ident(out.Ident), Pages: out.Pages}, t30.Config{Ident: ident(out.To)})
+	call, err := terminal.Loopback(ctx, t30.Config{Ident: Ident(out.Ident), Pages: out.Pages}, t30.Config{Ident: Ident(out.To)})
 	if err != nil {
 		return nil, fmt.Errorf("loopback: %w", err)
 	}
@@ -73,9 +73,9 @@ func callResult(r t30.Result) *Result {
 	return res
 }
 
-// ident makes a T.30 identity of a number: digits, "+" and spaces, at most
-// 20 characters.
-func ident(s string) string {
+// Ident makes a T.30 identity (TSI, CSI) of a number: its digits, "+" and
+// spaces, at most 20 characters. Every carrier uses it for both ends.
+func Ident(s string) string {
 	b := make([]byte, 0, 20)
 	for i := 0; i < len(s) && len(b) < 20; i++ {
 		if c := s[i]; c == '+' || c == ' ' || c >= '0' && c <= '9' {

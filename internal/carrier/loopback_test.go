@@ -89,8 +89,8 @@ func TestIdent(t *testing.T) {
 		"+123456789012345678901234": "+1234567890123456789",
 	}
 	for in, want := range tests {
-		if got := ident(in); got != want {
-			t.Errorf("ident(%q) = %q, want %q", in, got, want)
+		if got := Ident(in); got != want {
+			t.Errorf("Ident(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

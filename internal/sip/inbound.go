@@ -208,7 +208,7 @@ func (u *UA) receive(c *call, did string, req *sip.Request) {
 	// The fax is stored before we hang up, so a call we end ourselves has
 	// its fax on disk first.
 	defer c.bye()
-	res, err := c.runFax(ctx, t30.Config{Role: t30.Answering, Ident: ident(did), OnPage: func(p t30.ReceivedPage) { pages = append(pages, p) }})
+	res, err := c.runFax(ctx, t30.Config{Role: t30.Answering, Ident: carrier.Ident(did), OnPage: func(p t30.ReceivedPage) { pages = append(pages, p) }})
 	if err != nil {
 		u.log.Error("sip: inbound fax", "call", c.id, "err", err)
 	}
@@ -278,16 +278,4 @@ func supportsTimer(req *sip.Request) bool {
 		}
 	}
 	return false
-}
-
-// ident makes a T.30 identity of a number: digits, "+" and spaces, at most
-// 20 characters.
-func ident(s string) string {
-	b := make([]byte, 0, 20)
-	for i := 0; i < len(s) && len(b) < 20; i++ {
-		if ch := s[i]; ch == '+' || ch == ' ' || ch >= '0' && ch <= '9' {
-			b = append(b, ch)
-		}
-	}
-	return string(b)
 }

@@ -193,7 +193,7 @@ func (u *UA) sendVia(ctx context.Context, t *trunkState, to string, out *carrier
 	if err := c.awaitT38(ctx); err != nil {
 		return &carrier.Result{Status: carrier.NotFax, Reason: "the call did not switch to fax (T.38)", Detail: detail("%s: %v", code, err), Duration: u.cfg.Now().Sub(start)}, false, nil
 	}
-	r, err := c.runFax(ctx, t30.Config{Role: t30.Calling, Ident: ident(out.Ident), Pages: out.Pages})
+	r, err := c.runFax(ctx, t30.Config{Role: t30.Calling, Ident: carrier.Ident(out.Ident), Pages: out.Pages})
 	if err != nil {
 		return &carrier.Result{Status: carrier.Failed, Reason: "the fax could not start", Detail: detail("%s: %v", code, err)}, false, nil
 	}
