@@ -146,6 +146,9 @@ type Service struct {
 	// account's key; EmailRateLimit bounds messages per account per hour.
 	Sealer         Sealer
 	EmailRateLimit int
+	// BounceKey keys the tags of fax-to-email return paths
+	// (recipients.go); every node must share it (store.DB.Secret).
+	BounceKey []byte
 }
 
 // Sealer encrypts values with an account's key (keys.Keyring).

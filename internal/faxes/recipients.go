@@ -112,46 +112,23 @@ func (s *Service) ownsNumber(ctx context.Context, accountID int64, number string
 	return &Error{Code: "email.err.not_your_number", Msg: fmt.Sprintf("%s is not one of your numbers", number), Args: []any{number}}
 }
 
-// bounceSecret is the key of bounce tags, shared by every node. It is
-// read through q, the caller's transaction when there is one.
-func bounceSecret(ctx context.Context, q store.Querier) ([]byte, error) {
-	fresh := make([]byte, 32)
-	rand.Read(fresh)
-	if _, err := q.ExecContext(ctx, "INSERT INTO secrets (name, value, created_at) VALUES ('bounce-tags', $1, $2) ON CONFLICT (name) DO NOTHING",
-		fresh, store.Micros(time.Now())); err != nil {
-		return nil, fmt.Errorf("faxes: bounce key: %w", err)
-	}
-	var key []byte
-	if err := q.QueryRowContext(ctx, "SELECT value FROM secrets WHERE name = 'bounce-tags'").Scan(&key); err != nil {
-		return nil, fmt.Errorf("faxes: bounce key: %w", err)
-	}
-	return key, nil
-}
-
-// bounceTag is the tag of address in its return path: a keyed hash, so
-// that nobody else can make a report that names it.
-func (s *Service) bounceTag(ctx context.Context, q store.Querier, address string) (string, error) {
-	key, err := bounceSecret(ctx, q)
-	if err != nil {
-		return "", err
-	}
-	m := hmac.New(sha256.New, key)
+// bounceTag is the tag of address in its return path: a keyed hash
+// (Service.BounceKey), so that nobody else can make a report that names it.
+func (s *Service) bounceTag(address string) string {
+	m := hmac.New(sha256.New, s.BounceKey)
 	m.Write([]byte(strings.ToLower(address)))
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)[:10])), nil
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(m.Sum(nil)[:10]))
 }
 
 // MarkFailingTagged is MarkFailing for a delivery report that came to
 // the return path tagged tag: only the address the tag was made for is
 // marked. It reports whether the tag fitted.
 func (s *Service) MarkFailingTagged(ctx context.Context, address, tag, reason string) (bool, error) {
-	want, err := s.bounceTag(ctx, s.DB, address)
-	if err != nil {
-		return false, err
-	}
+	want := s.bounceTag(address)
 	if !hmac.Equal([]byte(want), []byte(strings.ToLower(tag))) {
 		return false, nil
 	}
-	_, err = s.MarkFailing(ctx, address, reason)
+	_, err := s.MarkFailing(ctx, address, reason)
 	return err == nil, err
 }
 
@@ -209,11 +186,7 @@ func (s *Service) faxEmails(ctx context.Context, tx *sql.Tx, acct *accountInfo, 
 		if domain == "" {
 			return "", nil
 		}
-		tag, err := s.bounceTag(ctx, tx, addr)
-		if err != nil {
-			return "", err
-		}
-		return BounceLocal + "+" + tag + "@" + domain, nil
+		return BounceLocal + "+" + s.bounceTag(addr) + "@" + domain, nil
 	}
 	if len(list) == 0 {
 		e := s.faxEmail(ctx, acct, f, pdf)

@@ -105,6 +105,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 	if err != nil {
 		return nil, err
 	}
+	bounceKey, err := db.Secret(ctx, "bounce-tags")
+	if err != nil {
+		return nil, err
+	}
 
 	s.Brands = &brands.Service{DB: db, Clock: s.Clock}
 	if s.defaultBrand, err = s.Brands.EnsureDefault(ctx, cfg.BrandHost, cfg.FaxDomain); err != nil {
@@ -148,7 +152,7 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*Service
 		DB: db, Clock: s.Clock, Content: keys.Blobs{Store: s.Blobs, Keys: s.Keys}, Queue: queue{s.Queue},
 		Mail: faxMail{s.Mail}, Numbers: s.Numbers, Brands: s.Brands, Logger: logger,
 		Render:    render.Options{CacheDir: filepath.Join(cfg.DataDir, "cache", "pdfium"), MaxPages: cfg.MaxPages},
-		MaxUpload: int64(cfg.MaxUploadMB) << 20, MaxPages: cfg.MaxPages, SendAttempts: cfg.SendAttempts, RetryOn: retryOn,
+		MaxUpload: int64(cfg.MaxUploadMB) << 20, MaxPages: cfg.MaxPages, SendAttempts: cfg.SendAttempts, RetryOn: retryOn, BounceKey: bounceKey,
 	}
 	s.Faxes.Carrier = &carrier.Loopback{Owns: s.ownsLoopback, Sink: s.Faxes, Clock: s.Clock}
 	// SIP trunks (internal/sip, docs/sip.md), with sip-config: each trunk's
