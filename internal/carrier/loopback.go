@@ -41,7 +41,7 @@ func (l *Loopback) Send(ctx context.Context, out *Outbound) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("loopback: %w", err)
 	}
-	res := callResult(call.Sender)
+	res := ResultOf(call.Sender)
 	if len(call.Pages) == 0 {
 		return res, nil
 	}
@@ -59,8 +59,8 @@ func (l *Loopback) Send(ctx context.Context, out *Outbound) (*Result, error) {
 	return res, nil
 }
 
-// callResult turns the sending session's result into a carrier result.
-func callResult(r t30.Result) *Result {
+// ResultOf turns the sending session's result into a carrier result.
+func ResultOf(r t30.Result) *Result {
 	res := &Result{PagesSent: r.Confirmed(), RemoteID: r.RemoteID, Reason: r.Message(), Detail: r.Detail, Duration: r.Duration()}
 	switch {
 	case r.OK():

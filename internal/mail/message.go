@@ -232,7 +232,7 @@ func (m *Message) listUnsubscribe() (string, error) {
 func (m *Message) writeBody(b *bytes.Buffer) error {
 	if m.HTML == "" {
 		b.WriteString("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n")
-		return writeQP(b, m.Text)
+		return writeQPTo(b, m.Text)
 	}
 	mw := multipart.NewWriter(b)
 	b.WriteString("Content-Type: " + mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": mw.Boundary()}) + "\r\n\r\n")
@@ -250,8 +250,6 @@ func (m *Message) writeBody(b *bytes.Buffer) error {
 	}
 	return mw.Close()
 }
-
-func writeQP(b *bytes.Buffer, s string) error { return writeQPTo(b, s) }
 
 func writeQPTo(w interface{ Write([]byte) (int, error) }, s string) error {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")

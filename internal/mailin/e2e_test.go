@@ -260,10 +260,7 @@ func testDeliveredAndConfirmed(t *testing.T, dbURL string) {
 }
 
 func TestEmailToFaxClientsOverSwaks(t *testing.T) {
-	swaks, err := exec.LookPath("swaks")
-	if err != nil {
-		peer.Missing(t, "swaks", "swaks")
-	}
+	swaks := peer.Command(t, "swaks", "swaks")
 	r := startRig(t, 0)
 	other := "+31970100999"
 	for _, tc := range []struct {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -103,11 +102,4 @@ func (s *Service) deleteBlobs(ctx context.Context, list []string) {
 			s.logger().Warn("privacy: blob left after deletion", "key", k, "err", err)
 		}
 	}
-}
-
-func txOrDB(tx *sql.Tx, db *store.DB) store.Querier {
-	if tx != nil {
-		return tx
-	}
-	return db
 }

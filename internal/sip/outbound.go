@@ -210,16 +210,9 @@ func (u *UA) sendVia(ctx context.Context, t *trunkState, to string, out *carrier
 // end that hangs up once every page is confirmed has received the fax,
 // even if it did not wait for our DCN.
 func faxResult(r t30.Result, pages int, hungUp bool) *carrier.Result {
-	res := &carrier.Result{PagesSent: r.Confirmed(), RemoteID: r.RemoteID, Reason: r.Message(), Detail: r.Detail}
-	switch {
-	case r.OK():
-		res.Status = carrier.Delivered
-	case hungUp && r.Confirmed() == pages:
+	res := carrier.ResultOf(r)
+	if !r.OK() && hungUp && r.Confirmed() == pages {
 		res.Status, res.Reason = carrier.Delivered, "every page was confirmed; the far end hung up first"
-	case r.Reason == t30.ReasonNoFax:
-		res.Status = carrier.NotFax
-	default:
-		res.Status = carrier.Failed
 	}
 	return res
 }
