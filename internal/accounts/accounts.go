@@ -180,7 +180,9 @@ func (s *Service) LoginLimiter() *Limiter {
 	return s.Limiter
 }
 
-func (s *Service) link(b *brands.Brand, path string) string {
+// URL makes the absolute address of path on the brand's site, as links
+// in email need it: Link when set, else https://<brand host><path>.
+func (s *Service) URL(b *brands.Brand, path string) string {
 	if s.Link != nil {
 		return s.Link(b, path)
 	}

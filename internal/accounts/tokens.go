@@ -79,7 +79,7 @@ func (s *Service) sendTokenTx(ctx context.Context, tx *sql.Tx, b *brands.Brand, 
 		VALUES ($1, $2, $3, $4, $5)`, hash, a.ID, purpose, store.Micros(now), store.Micros(now.Add(ttl))); err != nil {
 		return fmt.Errorf("accounts: store %s token: %w", purpose, err)
 	}
-	link := s.link(b, path+"?"+url.Values{"token": {token}}.Encode())
+	link := s.URL(b, path+"?"+url.Values{"token": {token}}.Encode())
 	lang := a.Language
 	msg := Message{To: a.Email, From: b.MailFrom, Kind: kind}
 	hours := int(ttl / time.Hour)

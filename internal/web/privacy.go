@@ -415,13 +415,7 @@ func (s *Server) privacyEmail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	brand := stateOf(r).brand
-	link := func(token string) string {
-		path := "/account/privacy/email?token=" + token
-		if s.Accounts.Link != nil {
-			return s.Accounts.Link(brand, path)
-		}
-		return "https://" + brand.Host + path
-	}
+	link := func(token string) string { return s.Accounts.URL(brand, "/account/privacy/email?token="+token) }
 	err := s.Privacy.RequestEmailChange(r.Context(), currentAccount(r).ID, r.PostForm.Get("new_email"), link)
 	if errors.Is(err, privacy.ErrEmailInvalid) || errors.Is(err, privacy.ErrEmailTaken) {
 		d, derr := s.centreData(r)

@@ -84,11 +84,11 @@ func (s *Server) privacyStaffAction(w http.ResponseWriter, r *http.Request) {
 	case "announce":
 		_, err = s.Privacy.Announce(ctx, brand.ID, f.Get("kind"), f.Get("subject"), f.Get("text"))
 	case "policy":
-		_, err = s.Privacy.NotifyPolicyChange(ctx, brand.ID, f.Get("version"), "https://"+brand.Host+"/policy")
+		_, err = s.Privacy.NotifyPolicyChange(ctx, brand.ID, f.Get("version"), s.Accounts.URL(brand, "/policy"))
 	case "transfer":
 		var after time.Time
 		if after, err = time.Parse("2006-01-02", f.Get("after")); err == nil {
-			_, err = s.Privacy.AnnounceTransfer(ctx, m, brand.ID, f.Get("text"), after, "https://"+brand.Host+"/account/privacy")
+			_, err = s.Privacy.AnnounceTransfer(ctx, m, brand.ID, f.Get("text"), after, s.Accounts.URL(brand, "/account/privacy"))
 		}
 	default:
 		s.renderError(w, r, http.StatusNotFound, "err.not_found")
