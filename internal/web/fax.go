@@ -182,21 +182,28 @@ func countryOf(lang string) string {
 // faxOf loads the fax named in the path for the logged-in account; another
 // account's fax is "not found", like a fax that does not exist.
 func (s *Server) faxOf(w http.ResponseWriter, r *http.Request) *faxes.Fax {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
+	id, ok := pathID(r)
+	if !ok {
 		s.renderError(w, r, http.StatusNotFound, "err.not_found")
 		return nil
 	}
 	f, err := s.Faxes.Get(r.Context(), currentAccount(r).ID, id)
-	if errors.Is(err, faxes.ErrNotFound) {
-		s.renderError(w, r, http.StatusNotFound, "err.not_found")
-		return nil
-	}
-	if err != nil {
-		s.serverError(w, r, err)
+	if !s.faxFound(w, r, err) {
 		return nil
 	}
 	return f
+}
+
+// faxFound answers a failed fax lookup: "not found" for a fax that is not
+// the account's, a server error otherwise. It reports whether err is nil.
+func (s *Server) faxFound(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case errors.Is(err, faxes.ErrNotFound):
+		s.renderError(w, r, http.StatusNotFound, "err.not_found")
+	case err != nil:
+		s.serverError(w, r, err)
+	}
+	return err == nil
 }
 
 func (s *Server) faxView(w http.ResponseWriter, r *http.Request) {
@@ -231,18 +238,13 @@ func (s *Server) faxStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) faxPDF(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
+	id, ok := pathID(r)
+	if !ok {
 		s.renderError(w, r, http.StatusNotFound, "err.not_found")
 		return
 	}
 	pdf, f, err := s.Faxes.PDF(r.Context(), currentAccount(r).ID, id)
-	if errors.Is(err, faxes.ErrNotFound) {
-		s.renderError(w, r, http.StatusNotFound, "err.not_found")
-		return
-	}
-	if err != nil {
-		s.serverError(w, r, err)
+	if !s.faxFound(w, r, err) {
 		return
 	}
 	disp := "inline"

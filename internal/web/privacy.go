@@ -305,8 +305,8 @@ func (s *Server) faxJunk(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
+	id, ok := pathID(r)
+	if !ok {
 		s.renderError(w, r, http.StatusNotFound, "err.not_found")
 		return
 	}
