@@ -19,6 +19,10 @@ const (
 	// opening of a fax's content on a recorded ground (U2).
 	ActionLegalCase      = "legal_case"
 	ActionViewFaxContent = "view_fax_content"
+	// ActionRunPrivacy covers the privacy tasks that speak for the whole
+	// brand: reviewing the junk block list, service announcements, policy
+	// change and business transfer notices.
+	ActionRunPrivacy = "run_privacy"
 )
 
 // may lists which roles may take each action. Billing and support need a
@@ -31,6 +35,7 @@ var may = map[string][]Role{
 	// opened only by legal or an admin, never by support or billing.
 	ActionLegalCase:      {Admin, Legal},
 	ActionViewFaxContent: {Admin, Legal},
+	ActionRunPrivacy:     {Admin},
 }
 
 // Allowed reports whether role may take action.

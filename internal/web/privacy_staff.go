@@ -64,8 +64,8 @@ func (s *Server) privacyStaffAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f, ctx, brand := r.PostForm, r.Context(), stateOf(r).brand
-	adminOnly := map[string]bool{"review": true, "announce": true, "policy": true, "transfer": true}
-	if adminOnly[action] && m.Role != staff.Admin {
+	brandWide := map[string]bool{"review": true, "announce": true, "policy": true, "transfer": true}
+	if brandWide[action] && !staff.Allowed(m.Role, staff.ActionRunPrivacy) {
 		s.renderError(w, r, http.StatusForbidden, "err.not_allowed")
 		return
 	}
