@@ -803,3 +803,15 @@ func TestRTNThenSilence(t *testing.T) {
 		t.Fatalf("sender: %v page %d (%v), want page 1 not confirmed", run.resA.Reason, run.resA.Page, run.resA.Err())
 	}
 }
+
+// TestCallerWithoutPagesMustPoll: a calling station with nothing to send
+// and no poll request has nothing to do; it ends at once, saying why.
+func TestCallerWithoutPagesMustPoll(t *testing.T) {
+	run := runCall(t, Config{Role: Calling}, Config{Role: Answering}, nil)
+	if run.resA.Reason != ReasonIncompatible {
+		t.Fatalf("reason %v (%v), want incompatible", run.resA.Reason, run.resA.Err())
+	}
+	if got := run.resA.Message(); got != "the remote machine cannot handle this fax" {
+		t.Errorf("message %q", got)
+	}
+}

@@ -283,6 +283,7 @@ func TestSendRefusesBadInputAndKeepsNothing(t *testing.T) {
 			{"unsupported", faxes.SendRequest{To: w.bobNum, Files: []faxes.Upload{{Name: "x.zip", Data: []byte("PK\x03\x04\x14\x00\x00\x00\x08\x00")}}}, "fax.err.file_type"},
 			{"corrupt PDF", faxes.SendRequest{To: w.bobNum, Files: []faxes.Upload{{Name: "x.pdf", Data: []byte("%PDF-1.4\nthis is not a pdf")}}}, "fax.err.file_unreadable"},
 			{"too many pages", faxes.SendRequest{To: w.bobNum, Files: []faxes.Upload{{Name: "long.txt", Data: bytes.Repeat([]byte("page\f"), 30)}}}, "fax.err.too_many_pages"},
+			{"cover note too long", faxes.SendRequest{To: w.bobNum, CoverNote: strings.Repeat("é", faxes.MaxCoverNote+1)}, "fax.err.note_too_long"},
 		}
 		for _, tt := range tests {
 			_, err := w.svc.Send(ctx, w.alice, tt.req)

@@ -45,8 +45,9 @@ func TestPolicy_Sec1_StaffViewOfPersonalDataIsAudited(t *testing.T) {
 		a := e.Verified(t, "Paula Private", "paula@example.org")
 		sup := member(t, s, "sup@faxhaven.example", staff.Support)
 
-		// Without a ground: refused, nothing shown, nothing recorded.
-		for _, ground := range []string{"", "  ", "x"} {
+		// Without a ground, or with an essay for one: refused, nothing
+		// shown, nothing recorded.
+		for _, ground := range []string{"", "  ", "x", strings.Repeat("g", staff.MaxGroundLen+1)} {
 			pd, err := s.ViewAccount(ctx, sup, a.ID, ground)
 			if !errors.Is(err, staff.ErrGroundRequired) || pd != nil {
 				t.Errorf("view with ground %q = %v, %v; want ErrGroundRequired", ground, pd, err)
