@@ -398,3 +398,28 @@ func TestRetryPolicy(t *testing.T) {
 		})
 	}
 }
+
+// TestSendingAddressBelongsToOneAccount: once an address may send faxes
+// by email for one account, no other account of the brand can claim it,
+// or its mail would become the other account's faxes.
+func TestSendingAddressBelongsToOneAccount(t *testing.T) {
+	storetest.EachDB(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := context.Background()
+		if err := w.svc.AddSender(ctx, w.alice, "Alice <alice@clinic.example>"); err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct{ address, code string }{
+			{"ALICE@Clinic.example", "email.err.sender_taken"},
+			{"not an address", "email.err.address"},
+		} {
+			var fe *faxes.Error
+			if err := w.svc.AddSender(ctx, w.bob, tt.address); !errors.As(err, &fe) || fe.Code != tt.code {
+				t.Errorf("bob adding %q: %v, want %s", tt.address, err, tt.code)
+			}
+		}
+		if n := w.count(t, "email_senders"); n != 1 {
+			t.Errorf("%d sending addresses stored, want alice's one", n)
+		}
+	})
+}
