@@ -26,9 +26,6 @@ type UDPConfig struct {
 	IndicatorRepeat int
 	// MaxDatagram is the far end's T38FaxMaxDatagram; 0 for no limit.
 	MaxDatagram int
-	// Latch follows the far end to the port it really sends from, for a
-	// peer behind NAT (see t38.ConnTransport.Latch).
-	Latch bool
 }
 
 // CallUDP runs one T.30 call over UDPTL/UDP in real time and returns its
@@ -51,11 +48,7 @@ func CallUDP(ctx context.Context, cfg t30.Config, u UDPConfig) (t30.Result, erro
 		}
 		defer conn.Close()
 	}
-	if u.IndicatorRepeat <= 0 {
-		u.IndicatorRepeat = 3
-	}
 	tr := t38.NewConnTransport(conn, remote)
-	tr.Latch = u.Latch
 	term, err := New(Config{Version: u.Version, Redundancy: u.Redundancy, IndicatorCopies: u.IndicatorRepeat, MaxDatagram: u.MaxDatagram}, tr)
 	if err != nil {
 		return t30.Result{}, err
