@@ -74,57 +74,20 @@ func makePages(dir string) ([]namedPage, error) {
 		pages = append(pages, namedPage{g, p})
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "doc.pbm")); err == nil {
-		p, err := readPBM(data)
+		ps, err := page.ReadPBM(data, page.Fine)
 		if err != nil {
 			return nil, err
 		}
-		pages = append(pages, namedPage{"document", p})
+		pages = append(pages, namedPage{"document", ps[0]})
 	}
 	for _, np := range pages {
-		if err := os.WriteFile(filepath.Join(dir, np.name+".pbm"), pbm(np.p), 0o644); err != nil {
+		var b bytes.Buffer
+		page.WritePBM(&b, []*page.Page{np.p})
+		if err := os.WriteFile(filepath.Join(dir, np.name+".pbm"), b.Bytes(), 0o644); err != nil {
 			return nil, err
 		}
 	}
 	return pages, nil
-}
-
-func pbm(p *page.Page) []byte {
-	b := fmt.Appendf(nil, "P4\n%d %d\n", p.Width, p.Height)
-	return append(b, p.Bits...)
-}
-
-// readPBM parses a raw PBM file, comments included.
-func readPBM(data []byte) (*page.Page, error) {
-	var fields []int
-	i := 2
-	if len(data) < 2 || string(data[:2]) != "P4" {
-		return nil, fmt.Errorf("codec: not a raw PBM file")
-	}
-	for len(fields) < 2 && i < len(data) {
-		switch c := data[i]; {
-		case c == '#':
-			for i < len(data) && data[i] != '\n' {
-				i++
-			}
-		case c >= '0' && c <= '9':
-			v := 0
-			for ; i < len(data) && data[i] >= '0' && data[i] <= '9'; i++ {
-				v = v*10 + int(data[i]-'0')
-			}
-			fields = append(fields, v)
-		default:
-			i++
-		}
-	}
-	if len(fields) < 2 {
-		return nil, fmt.Errorf("codec: PBM header is incomplete")
-	}
-	p, err := page.New(fields[0], fields[1], page.Fine)
-	if err != nil {
-		return nil, err
-	}
-	copy(p.Bits, data[i+1:])
-	return p, nil
 }
 
 // benchCodec prints one line per page and operation:

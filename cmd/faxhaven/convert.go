@@ -146,28 +146,13 @@ func defaultCacheDir() string {
 func pageWriter(name, encoding string) (func(io.Writer, []*page.Page) error, error) {
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".pbm":
-		return writePBM, nil
+		return page.WritePBM, nil
 	case ".tif", ".tiff":
 		return tiffWriter(encoding)
 	case ".pdf":
 		return pdfWriter(encoding)
 	}
 	return nil, fmt.Errorf("output %q: name it .tiff, .pdf or .pbm", name)
-}
-
-// writePBM writes every page as a raw P4 bitmap, one after another. P4's
-// bit order (1 = black, most significant bit first, rows padded to a byte)
-// is the page's own.
-func writePBM(w io.Writer, pages []*page.Page) error {
-	for _, p := range pages {
-		if _, err := fmt.Fprintf(w, "P4\n%d %d\n", p.Width, p.Height); err != nil {
-			return err
-		}
-		if _, err := w.Write(p.Bits[:p.Stride*p.Height]); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // writeFileAtomic writes data to a temporary file beside name and renames

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,25 +18,11 @@ import (
 // readPBM parses concatenated raw P4 bitmaps.
 func readPBM(t *testing.T, data []byte) []*page.Page {
 	t.Helper()
-	r := bufio.NewReader(bytes.NewReader(data))
-	var pages []*page.Page
-	for {
-		if _, err := r.Peek(1); err == io.EOF {
-			return pages
-		}
-		var w, h int
-		if _, err := fmt.Fscanf(r, "P4\n%d %d\n", &w, &h); err != nil {
-			t.Fatalf("PBM frame %d header: %v", len(pages)+1, err)
-		}
-		p, err := page.New(w, h, page.Fine)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := io.ReadFull(r, p.Bits); err != nil {
-			t.Fatalf("PBM frame %d: %v", len(pages)+1, err)
-		}
-		pages = append(pages, p)
+	pages, err := page.ReadPBM(data, page.Fine)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return pages
 }
 
 func convert(t *testing.T, args ...string) (code int, stdout, stderr string) {

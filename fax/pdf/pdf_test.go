@@ -186,46 +186,14 @@ func render(t *testing.T, pdftoppm, file string, n int, res page.Resolution) *pa
 	return readPBM(t, data)
 }
 
+// readPBM reads a raw (P4) PBM file of one page.
 func readPBM(t *testing.T, data []byte) *page.Page {
 	t.Helper()
-	// "P4", then width and height, each field possibly preceded by
-	// comment lines (Ghostscript writes one), then one whitespace byte.
-	var dims []int
-	i := 2
-	if !bytes.HasPrefix(data, []byte("P4")) {
-		t.Fatal("not a raw PBM")
-	}
-	for len(dims) < 2 && i < len(data) {
-		switch c := data[i]; {
-		case c == '#':
-			for i < len(data) && data[i] != '\n' {
-				i++
-			}
-		case c >= '0' && c <= '9':
-			v := 0
-			for ; i < len(data) && data[i] >= '0' && data[i] <= '9'; i++ {
-				v = v*10 + int(data[i]-'0')
-			}
-			dims = append(dims, v)
-		default:
-			i++
-		}
-	}
-	if len(dims) < 2 {
-		t.Fatal("PBM header is incomplete")
-	}
-	w, h := dims[0], dims[1]
-	p, err := page.New(w, h, page.Fine)
+	pages, err := page.ReadPBM(data, page.Fine)
 	if err != nil {
 		t.Fatal(err)
 	}
-	copy(p.Bits, data[i+1:])
-	if w&7 != 0 {
-		for y := 0; y < h; y++ {
-			p.Bits[(y+1)*p.Stride-1] &= byte(0xff << uint(8-w&7))
-		}
-	}
-	return p
+	return pages[0]
 }
 
 // TestFromTIFF converts a multi-page Class F file and checks size and

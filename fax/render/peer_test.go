@@ -1,12 +1,9 @@
 package render
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"image"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,43 +39,11 @@ showpage
 // readPBMPage reads one raw P4 page.
 func readPBMPage(t *testing.T, data []byte, res page.Resolution) *page.Page {
 	t.Helper()
-	r := bufio.NewReader(bytes.NewReader(data))
-	// Header: "P4", width, height, separated by white space; "#" starts
-	// a comment to the end of the line; one white-space byte ends it.
-	var fields []string
-	var tok []byte
-	for len(fields) < 3 {
-		c, err := r.ReadByte()
-		if err != nil {
-			t.Fatalf("PBM header: %v", err)
-		}
-		switch {
-		case c == '#':
-			r.ReadString('\n')
-		case c == ' ' || c == '\n' || c == '\r' || c == '\t':
-			if len(tok) > 0 {
-				fields = append(fields, string(tok))
-				tok = nil
-			}
-		default:
-			tok = append(tok, c)
-		}
-	}
-	var w, h int
-	if fields[0] != "P4" {
-		t.Fatalf("not a raw PBM: %q", fields[0])
-	}
-	if _, err := fmt.Sscan(fields[1]+" "+fields[2], &w, &h); err != nil {
-		t.Fatalf("PBM size: %v", err)
-	}
-	p, err := page.New(w, h, res)
+	pages, err := page.ReadPBM(data, res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := io.ReadFull(r, p.Bits); err != nil {
-		t.Fatalf("PBM data: %v", err)
-	}
-	return p
+	return pages[0]
 }
 
 func TestAgainstGhostscript(t *testing.T) {

@@ -1,15 +1,11 @@
 package terminal
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
@@ -29,62 +25,11 @@ func readTIFFPages(t *testing.T, path string) []*page.Page {
 	if err != nil {
 		t.Fatalf("convert %s: %v", path, err)
 	}
-	pages, err := parsePBM(out)
+	pages, err := page.ReadPBM(out, page.Fine)
 	if err != nil {
 		t.Fatalf("reading convert's output: %v", err)
 	}
 	return pages
-}
-
-// parsePBM reads a sequence of binary PBM (P4) images. PBM packs rows like
-// page.Page: most significant bit leftmost, 1 black.
-func parsePBM(b []byte) ([]*page.Page, error) {
-	r := bufio.NewReader(bytes.NewReader(b))
-	var pages []*page.Page
-	for {
-		tok := func() (string, error) {
-			var s []byte
-			for {
-				c, err := r.ReadByte()
-				if err != nil {
-					return string(s), err
-				}
-				if c == '#' {
-					r.ReadString('\n')
-					continue
-				}
-				if c == ' ' || c == '\n' || c == '\r' || c == '\t' {
-					if len(s) > 0 {
-						return string(s), nil
-					}
-					continue
-				}
-				s = append(s, c)
-			}
-		}
-		magic, err := tok()
-		if err == io.EOF && magic == "" {
-			return pages, nil
-		}
-		if magic != "P4" {
-			return nil, fmt.Errorf("not a P4 image: %q", magic)
-		}
-		ws, _ := tok()
-		hs, err := tok()
-		if err != nil {
-			return nil, err
-		}
-		w, _ := strconv.Atoi(ws)
-		h, _ := strconv.Atoi(hs)
-		p, err := page.New(w, h, page.Fine)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := io.ReadFull(r, p.Bits); err != nil {
-			return nil, err
-		}
-		pages = append(pages, p)
-	}
 }
 
 // spandspCall is the set-up of one call against the SpanDSP peer.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -27,45 +26,14 @@ func run(t *testing.T, name string, args ...string) []byte {
 	return out
 }
 
-// readPBM parses a raw (P4) PBM file: 1 is black, rows padded to bytes,
-// exactly like page.Page.
+// readPBM reads a raw (P4) PBM file of one page.
 func readPBM(t *testing.T, data []byte) *page.Page {
 	t.Helper()
-	var fields []string
-	i := 0
-	for len(fields) < 3 && i < len(data) {
-		for i < len(data) && (data[i] == ' ' || data[i] == '\n' || data[i] == '\r' || data[i] == '\t') {
-			i++
-		}
-		if i < len(data) && data[i] == '#' {
-			for i < len(data) && data[i] != '\n' {
-				i++
-			}
-			continue
-		}
-		j := i
-		for j < len(data) && data[j] > ' ' {
-			j++
-		}
-		fields = append(fields, string(data[i:j]))
-		i = j
-	}
-	if len(fields) < 3 || fields[0] != "P4" {
-		t.Fatalf("not a raw PBM file: %q", fields)
-	}
-	w, _ := strconv.Atoi(fields[1])
-	h, _ := strconv.Atoi(fields[2])
-	p, err := page.New(w, h, page.Fine)
+	pages, err := page.ReadPBM(data, page.Fine)
 	if err != nil {
 		t.Fatal(err)
 	}
-	i++ // the single whitespace after the height
-	if len(data)-i < len(p.Bits) {
-		t.Fatalf("PBM holds %d bytes of pixels, want %d", len(data)-i, len(p.Bits))
-	}
-	copy(p.Bits, data[i:])
-	clearPadding(p)
-	return p
+	return pages[0]
 }
 
 // TestLibtiffReadsOurs checks that libtiff and ImageMagick decode the files
